@@ -1,0 +1,275 @@
+// Package memexec is an in-memory runner.Executor for tests: it keeps
+// canister run states and snapshot ids in memory, writes a small fake
+// snapshot tree on download, records every call, and fails on demand.
+//
+// Its preflight receipts and artifact trees are those of canic-backup
+// 0.35.1's golden run, so a plan run through memexec reproduces the golden
+// checksums.
+package memexec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/runner"
+)
+
+// Executor is an in-memory runner.Executor. The zero value is not usable;
+// call New.
+type Executor struct {
+	mu        sync.Mutex
+	calls     []string
+	stopped   map[string]bool
+	snapshots map[string][]string
+	failures  map[string][]error
+	snapIDs   map[string]string
+	// hashAtPreflight, when set, replaces the live topology hash reported
+	// by Preflight (to simulate drift).
+	hashAtPreflight string
+}
+
+var _ runner.Executor = (*Executor)(nil)
+
+// New returns an Executor whose canisters are all running.
+func New() *Executor {
+	return &Executor{
+		stopped:   map[string]bool{},
+		snapshots: map[string][]string{},
+		failures:  map[string][]error{},
+		snapIDs:   map[string]string{},
+	}
+}
+
+// FailNext makes the next call named call fail with err. Calls are named as
+// Calls reports them: "preflight", "stop:<id>", "start:<id>",
+// "snapshot:<id>", "download:<id>". Several failures queue up.
+func (e *Executor) FailNext(call string, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.failures[call] = append(e.failures[call], err)
+}
+
+// SetSnapshotID fixes the snapshot id CreateSnapshot returns for canisterID.
+func (e *Executor) SetSnapshotID(canisterID, snapshotID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.snapIDs[canisterID] = snapshotID
+}
+
+// SetTopologyHashAtPreflight makes Preflight report hash as the live
+// topology hash instead of the plan's.
+func (e *Executor) SetTopologyHashAtPreflight(hash string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.hashAtPreflight = hash
+}
+
+// Calls returns every call made so far, in order (failed calls included).
+func (e *Executor) Calls() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.calls...)
+}
+
+// Stopped returns the canisters currently stopped, sorted.
+func (e *Executor) Stopped() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for id, s := range e.stopped {
+		if s {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Snapshots returns the snapshot ids taken of canisterID, oldest first.
+func (e *Executor) Snapshots(canisterID string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.snapshots[canisterID]...)
+}
+
+// call records name and returns the queued failure for it, if any.
+func (e *Executor) call(ctx context.Context, name string) error {
+	e.calls = append(e.calls, name)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if q := e.failures[name]; len(q) > 0 {
+		e.failures[name] = q[1:]
+		return q[0]
+	}
+	return nil
+}
+
+// Preflight returns the receipts 0.35.1's ICP executor produces: the plan's
+// topology, operator-controller/proven control and snapshot-read authority
+// for every target, and the plan's quiescence policy accepted.
+func (e *Executor) Preflight(ctx context.Context, req runner.PreflightRequest) (plan.BackupExecutionPreflightReceipts, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, t := range req.Plan.Targets {
+		if err := e.call(ctx, "status:"+t.CanisterID); err != nil {
+			return plan.BackupExecutionPreflightReceipts{}, err
+		}
+	}
+	if err := e.call(ctx, "preflight"); err != nil {
+		return plan.BackupExecutionPreflightReceipts{}, err
+	}
+	p := req.Plan
+	live := p.TopologyHashBeforeQuiesce
+	if e.hashAtPreflight != "" {
+		live = e.hashAtPreflight
+	}
+	b := plan.BackupExecutionPreflightReceipts{
+		PlanID:      p.PlanID,
+		PreflightID: req.PreflightID,
+		ValidatedAt: req.ValidatedAt,
+		ExpiresAt:   req.ExpiresAt,
+		Topology: plan.TopologyPreflightReceipt{
+			PlanID:                    p.PlanID,
+			PreflightID:               req.PreflightID,
+			TopologyHashBeforeQuiesce: p.TopologyHashBeforeQuiesce,
+			TopologyHashAtPreflight:   live,
+			Targets:                   []plan.TopologyPreflightTarget{},
+			ValidatedAt:               req.ValidatedAt,
+			ExpiresAt:                 req.ExpiresAt,
+			Message:                   plan.Str("root registry matched planned topology"),
+		},
+		ControlAuthority:      []plan.ControlAuthorityReceipt{},
+		SnapshotReadAuthority: []plan.SnapshotReadAuthorityReceipt{},
+		Quiescence: plan.QuiescencePreflightReceipt{
+			PlanID:           p.PlanID,
+			PreflightID:      req.PreflightID,
+			QuiescencePolicy: p.QuiescencePolicy,
+			Accepted:         true,
+			Targets:          []plan.QuiescencePreflightTarget{},
+			ValidatedAt:      req.ValidatedAt,
+			ExpiresAt:        req.ExpiresAt,
+			Message:          plan.Str("crash-consistent operator backup accepted"),
+		},
+	}
+	for _, t := range p.Targets {
+		b.Topology.Targets = append(b.Topology.Targets, plan.TopologyPreflightTarget{
+			CanisterID: t.CanisterID, ParentCanisterID: t.ParentCanisterID, Depth: t.Depth,
+		})
+		b.Quiescence.Targets = append(b.Quiescence.Targets, plan.QuiescencePreflightTarget{
+			CanisterID: t.CanisterID, Role: t.Role, ParentCanisterID: t.ParentCanisterID,
+		})
+		b.ControlAuthority = append(b.ControlAuthority, plan.ControlAuthorityReceipt{
+			PlanID:           p.PlanID,
+			PreflightID:      req.PreflightID,
+			TargetCanisterID: t.CanisterID,
+			Authority: plan.ControlAuthority{
+				Source:   plan.ControlAuthoritySource{Kind: plan.ControlOperatorController},
+				Evidence: plan.EvidenceProven,
+			},
+			ProofSource: plan.ProofManagementStatus,
+			ValidatedAt: req.ValidatedAt,
+			ExpiresAt:   req.ExpiresAt,
+			Message:     plan.Str("icp canister status succeeded"),
+		})
+		b.SnapshotReadAuthority = append(b.SnapshotReadAuthority, plan.SnapshotReadAuthorityReceipt{
+			PlanID:           p.PlanID,
+			PreflightID:      req.PreflightID,
+			TargetCanisterID: t.CanisterID,
+			Authority: plan.SnapshotReadAuthority{
+				Source:   plan.ReadSourceOperatorController,
+				Evidence: plan.EvidenceProven,
+			},
+			ProofSource: plan.ProofManagementStatus,
+			ValidatedAt: req.ValidatedAt,
+			ExpiresAt:   req.ExpiresAt,
+			Message:     plan.Str("operator control permits snapshot read"),
+		})
+	}
+	return b, nil
+}
+
+// StopCanister marks canisterID stopped.
+func (e *Executor) StopCanister(ctx context.Context, canisterID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "stop:"+canisterID); err != nil {
+		return err
+	}
+	e.stopped[canisterID] = true
+	return nil
+}
+
+// StartCanister marks canisterID running.
+func (e *Executor) StartCanister(ctx context.Context, canisterID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "start:"+canisterID); err != nil {
+		return err
+	}
+	e.stopped[canisterID] = false
+	return nil
+}
+
+// CreateSnapshot records a snapshot of canisterID. Like the IC, it refuses a
+// running canister (the runner must stop canisters first).
+func (e *Executor) CreateSnapshot(ctx context.Context, canisterID string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "snapshot:"+canisterID); err != nil {
+		return "", err
+	}
+	if !e.stopped[canisterID] {
+		return "", &runner.CommandError{Status: "memexec", Message: "canister is not stopped: " + canisterID}
+	}
+	id := e.snapIDs[canisterID]
+	if id == "" || len(e.snapshots[canisterID]) > 0 {
+		id = fmt.Sprintf("snap-%s-%d", canisterID, len(e.snapshots[canisterID]))
+	}
+	e.snapshots[canisterID] = append(e.snapshots[canisterID], id)
+	return id, nil
+}
+
+// DownloadSnapshot writes the fake snapshot tree of canisterID into tempDir:
+// metadata.json, wasm_module.bin, memory/heap.bin and memory/stable.bin, as
+// in the 0.35.1 golden artifacts.
+func (e *Executor) DownloadSnapshot(ctx context.Context, canisterID, snapshotID, tempDir string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "download:"+canisterID+":"+snapshotID); err != nil {
+		return err
+	}
+	known := false
+	for _, s := range e.snapshots[canisterID] {
+		known = known || s == snapshotID
+	}
+	if !known {
+		return &runner.CommandError{Status: "memexec", Message: "unknown snapshot " + snapshotID + " of " + canisterID}
+	}
+	return WriteArtifact(tempDir, canisterID)
+}
+
+// WriteArtifact writes the fake snapshot tree of canisterID into dir.
+func WriteArtifact(dir, canisterID string) error {
+	files := map[string]string{
+		"metadata.json":     `{"canister":"` + canisterID + `"}` + "\n",
+		"wasm_module.bin":   "wasm:" + canisterID,
+		"memory/heap.bin":   "heap:" + canisterID,
+		"memory/stable.bin": "stable:" + canisterID,
+	}
+	for rel, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
