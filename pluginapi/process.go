@@ -1,0 +1,155 @@
+package pluginapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// process is one running plugin process and its gRPC stub.
+type process struct {
+	name   string
+	client *plugin.Client
+	cmd    *exec.Cmd
+	exec   Executor
+	killed sync.Once
+}
+
+// cloneCmd copies the parts of a command template that describe what to
+// run, so that every (re)start gets a fresh, never-started exec.Cmd.
+func cloneCmd(t *exec.Cmd) *exec.Cmd {
+	c := &exec.Cmd{
+		Path:        t.Path,
+		Args:        append([]string(nil), t.Args...),
+		Env:         append([]string(nil), t.Env...),
+		Dir:         t.Dir,
+		SysProcAttr: t.SysProcAttr,
+		Err:         t.Err,
+	}
+	return c
+}
+
+// fileSHA256 returns the lowercase hex sha256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// incompatibleRe extracts the plugin's version from go-plugin's
+// "incompatible API version with plugin. Plugin version: N, ..." error.
+var incompatibleRe = regexp.MustCompile(`(?i)incompatible API version with plugin\. Plugin version: (\d+)`)
+
+// startProcess launches the plugin and completes the handshake. Every error
+// path kills what was started.
+func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
+	cmd := cloneCmd(cfg.Cmd)
+	if cmd.Err != nil {
+		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: cmd.Err}
+	}
+	fi, err := os.Stat(cmd.Path)
+	if err != nil {
+		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: errors.Unwrap(err)}
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: errors.New("not an executable file")}
+	}
+	var secure *plugin.SecureConfig
+	if cfg.SHA256 != "" {
+		actual, err := fileSHA256(cmd.Path)
+		if err != nil {
+			return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: fmt.Errorf("hash plugin binary: %w", err)}
+		}
+		if actual != cfg.SHA256 {
+			return nil, &ChecksumError{Executor: cfg.Name, Path: cmd.Path, Expected: cfg.SHA256, Actual: actual}
+		}
+		want, _ := hex.DecodeString(cfg.SHA256)
+		secure = &plugin.SecureConfig{Checksum: want, Hash: sha256.New()}
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  handshake(),
+		VersionedPlugins: versionedPlugins(cfg.protocolVersion(), nil, cfg.Name),
+		Cmd:              cmd,
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Logger:           logger,
+		StartTimeout:     cfg.StartTimeout,
+	})
+	p := &process{name: cfg.Name, client: client, cmd: cmd}
+	rpc, err := client.Client()
+	if err != nil {
+		p.kill()
+		return nil, launchError(cfg, cmd.Path, err)
+	}
+	raw, err := rpc.Dispense(pluginName)
+	if err != nil {
+		p.kill()
+		return nil, launchError(cfg, cmd.Path, err)
+	}
+	ex, ok := raw.(Executor)
+	if !ok {
+		p.kill()
+		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: fmt.Errorf("plugin dispensed %T, not an Executor", raw)}
+	}
+	p.exec = ex
+	return p, nil
+}
+
+// launchError classifies a go-plugin start failure.
+func launchError(cfg *ClientConfig, path string, err error) error {
+	if m := incompatibleRe.FindStringSubmatch(err.Error()); m != nil {
+		v, _ := strconv.Atoi(m[1])
+		return &ProtocolError{Executor: cfg.Name, PluginVersion: v, HostVersions: []int{cfg.protocolVersion()}}
+	}
+	if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+		actual, herr := fileSHA256(path)
+		if herr != nil {
+			actual = "unreadable (" + herr.Error() + ")"
+		}
+		return &ChecksumError{Executor: cfg.Name, Path: path, Expected: cfg.SHA256, Actual: actual}
+	}
+	return &LaunchError{Executor: cfg.Name, Path: path, Err: err}
+}
+
+// exited reports whether the plugin process has ended.
+func (p *process) exited() bool { return p.client.Exited() }
+
+// waitExit waits up to d for the process to end and returns its exit status
+// ("signal: killed", "exit status 2"), or "" if it is still running.
+func (p *process) waitExit(d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for !p.client.Exited() {
+		if time.Now().After(deadline) {
+			return ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Exited() is set under go-plugin's lock after cmd.Wait returned, so
+	// ProcessState is visible here.
+	if ps := p.cmd.ProcessState; ps != nil {
+		return ps.String()
+	}
+	return "exited"
+}
+
+// kill ends the process: a graceful close, then SIGKILL after 2 seconds.
+func (p *process) kill() { p.killed.Do(p.client.Kill) }
