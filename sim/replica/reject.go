@@ -31,3 +31,45 @@ type Reject struct {
 func (r *Reject) Error() string {
 	return fmt.Sprintf("reject code %d (%s): %s", r.Code, r.ErrorCode, r.Message)
 }
+
+// IC error codes the replica produces.
+const (
+	ErrCanisterNotFound           = "IC0301"
+	ErrCanisterIDAlreadyExists    = "IC0205"
+	ErrCanisterSnapshotNotFound   = "IC0305"
+	ErrCanisterRejectedMessage    = "IC0406"
+	ErrUnknownManagementMessage   = "IC0407"
+	ErrInvalidManagementPayload   = "IC0408"
+	ErrCanisterSnapshotImmutable  = "IC0409"
+	ErrCanisterStopped            = "IC0508"
+	ErrCanisterStopping           = "IC0509"
+	ErrCanisterInvalidController  = "IC0512"
+	ErrCanisterNonEmpty           = "IC0514"
+	ErrCanisterMethodNotFound     = "IC0536"
+	ErrCanisterWasmModuleNotFound = "IC0537"
+)
+
+// docBase is where the IC's execution-error help links point.
+const docBase = "http://internetcomputer.org/docs/current/references/execution-errors#"
+
+// rejectCodeOf maps an IC error code to its reject code (its first digit).
+func rejectCodeOf(errorCode string) uint64 {
+	if len(errorCode) == 6 && errorCode[2] >= '1' && errorCode[2] <= '5' {
+		return uint64(errorCode[2] - '0')
+	}
+	return RejectCanisterError
+}
+
+// reject builds a Reject for an IC error code.
+func reject(errorCode, format string, a ...any) *Reject {
+	return &Reject{Code: rejectCodeOf(errorCode), ErrorCode: errorCode, Message: fmt.Sprintf(format, a...)}
+}
+
+// help appends the IC's user help (suggestion and documentation link).
+func help(suggestion, doc string) string {
+	s := "\n" + suggestion
+	if doc != "" {
+		s += " See documentation: " + docBase + doc
+	}
+	return s
+}

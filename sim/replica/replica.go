@@ -7,6 +7,7 @@ package replica
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -95,4 +96,104 @@ func New(cfg Config) (*Replica, error) {
 // Execute runs one call and returns its candid reply, or a *Reject.
 func (r *Replica) Execute(ctx context.Context, c Call) ([]byte, error) {
 	return r.execute(ctx, c)
+}
+
+func newReplica(cfg Config) (*Replica, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Replica{st: newState(cfg)}, nil
+}
+
+func (r *Replica) execute(ctx context.Context, c Call) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("execute %s: %w", c.Method, err)
+	}
+	if len(c.Canister) == 0 {
+		return r.st.executeMgmt(c)
+	}
+	return r.st.executeApp(c)
+}
+
+// Controllers returns a copy of a canister's controllers, and whether the
+// canister exists.
+func (r *Replica) Controllers(canister []byte) ([][]byte, bool) {
+	r.st.mu.RLock()
+	defer r.st.mu.RUnlock()
+	c, ok := r.st.canisters[string(canister)]
+	if !ok {
+		return nil, false
+	}
+	return cloneIDs(c.controllers), true
+}
+
+// ModuleHash returns the sha256 of a canister's installed module (nil when
+// the canister is empty), and whether the canister exists.
+func (r *Replica) ModuleHash(canister []byte) ([]byte, bool) {
+	r.st.mu.RLock()
+	defer r.st.mu.RUnlock()
+	c, ok := r.st.canisters[string(canister)]
+	if !ok {
+		return nil, false
+	}
+	return c.moduleHash(), true
+}
+
+// CanisterIDs lists every canister id in creation order.
+func (r *Replica) CanisterIDs() [][]byte {
+	r.st.mu.RLock()
+	defer r.st.mu.RUnlock()
+	out := make([][]byte, 0, len(r.st.order))
+	for _, id := range r.st.order {
+		out = append(out, []byte(id))
+	}
+	return out
+}
+
+// Status returns a canister's status ("running", "stopping" or
+// "stopped"), and whether the canister exists.
+func (r *Replica) Status(canister []byte) (string, bool) {
+	r.st.mu.RLock()
+	defer r.st.mu.RUnlock()
+	c, ok := r.st.canisters[string(canister)]
+	if !ok {
+		return "", false
+	}
+	return c.status.String(), true
+}
+
+// SetStatus forces a canister's status (fault injection, e.g. a stop that
+// times out and leaves the canister "stopping").
+func (r *Replica) SetStatus(canister []byte, status string) error {
+	var st canisterStatus
+	switch status {
+	case "running":
+		st = statusRunning
+	case "stopping":
+		st = statusStopping
+	case "stopped":
+		st = statusStopped
+	default:
+		return fmt.Errorf("%w: %q (want running, stopping or stopped)", ErrBadStatus, status)
+	}
+	r.st.mu.Lock()
+	defer r.st.mu.Unlock()
+	c, ok := r.st.canisters[string(canister)]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoCanister, text(canister))
+	}
+	c.status = st
+	return nil
+}
+
+// Digest returns what sim_digest would answer for a canister, without the
+// status checks of a call.
+func (r *Replica) Digest(canister []byte) (string, bool) {
+	r.st.mu.RLock()
+	defer r.st.mu.RUnlock()
+	c, ok := r.st.canisters[string(canister)]
+	if !ok {
+		return "", false
+	}
+	return digest(&c.exec), true
 }
