@@ -75,9 +75,9 @@ type alternateDecodeWire struct {
 // MarshalJSON writes the internally tagged form, tag first.
 func (s ControlAuthoritySource) MarshalJSON() ([]byte, error) {
 	if s.Kind == ControlAlternateController {
-		return wire.MarshalPretty(alternateSourceWire{Kind: s.Kind, Controller: s.Controller, Reason: s.Reason})
+		return wire.Marshal(alternateSourceWire{Kind: s.Kind, Controller: s.Controller, Reason: s.Reason})
 	}
-	return wire.MarshalPretty(unitSourceWire{Kind: s.Kind})
+	return wire.Marshal(unitSourceWire{Kind: s.Kind})
 }
 
 // UnmarshalJSON reads the internally tagged form. Extra keys beside a unit
