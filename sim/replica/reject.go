@@ -54,8 +54,8 @@ const docBase = "http://internetcomputer.org/docs/current/references/execution-e
 
 // rejectCodeOf maps an IC error code to its reject code (its first digit).
 func rejectCodeOf(errorCode string) uint64 {
-	if len(errorCode) == 6 && errorCode[2] >= '1' && errorCode[2] <= '5' {
-		return uint64(errorCode[2] - '0')
+	if len(errorCode) == 6 && errorCode[3] >= '1' && errorCode[3] <= '5' {
+		return uint64(errorCode[3] - '0')
 	}
 	return RejectCanisterError
 }

@@ -50,7 +50,7 @@ type Config struct {
 	SubnetID []byte
 	// FirstCanisterIndex is the 64-bit index of the first canister id this
 	// replica allocates (ids are index big-endian ‖ 0x01 0x01, as the IC
-	// forms them). Zero means 0 (rrkah-fqaaa-aaaaa-aaaaq-cai).
+	// forms them). Index 0 is rwlgt-iiaaa-aaaaa-aaaaa-cai, 1 is rrkah-fqaaa-aaaaa-aaaaq-cai.
 	FirstCanisterIndex uint64
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
