@@ -91,12 +91,12 @@ func (j *DownloadJournal) RecordSnapshotCreated(key ArtifactKey, artifactPath, u
 // RecordDownloaded moves the artifact to Downloaded with its temp path and
 // increments snapshot_download_completed.
 func (j *DownloadJournal) RecordDownloaded(key ArtifactKey, tempPath, updatedAt string) error {
-	return j.mutateArtifact(key, func(e *ArtifactJournalEntry) error {
+	return j.mutateArtifact(key, func(next *DownloadJournal, e *ArtifactJournalEntry) error {
 		if err := e.AdvanceTo(ArtifactDownloaded, updatedAt); err != nil {
 			return err
 		}
 		e.TempPath = &tempPath
-		j.completeStep(StepSnapshotDownload)
+		next.completeStep(StepSnapshotDownload)
 		return nil
 	})
 }
@@ -104,12 +104,12 @@ func (j *DownloadJournal) RecordDownloaded(key ArtifactKey, tempPath, updatedAt 
 // RecordChecksumVerified stores the artifact's checksum, moves it to
 // ChecksumVerified and increments checksum_verify_completed.
 func (j *DownloadJournal) RecordChecksumVerified(key ArtifactKey, checksum, updatedAt string) error {
-	return j.mutateArtifact(key, func(e *ArtifactJournalEntry) error {
+	return j.mutateArtifact(key, func(next *DownloadJournal, e *ArtifactJournalEntry) error {
 		if err := e.AdvanceTo(ArtifactChecksumVerified, updatedAt); err != nil {
 			return err
 		}
 		e.Checksum = &checksum
-		j.completeStep(StepChecksumVerify)
+		next.completeStep(StepChecksumVerify)
 		return nil
 	})
 }
@@ -119,12 +119,12 @@ func (j *DownloadJournal) RecordChecksumVerified(key ArtifactKey, checksum, upda
 // checksum was never recorded cannot become Durable (0.35.1 renamed such an
 // artifact before noticing; see docs/compat.md).
 func (j *DownloadJournal) RecordDurable(key ArtifactKey, updatedAt string) error {
-	return j.mutateArtifact(key, func(e *ArtifactJournalEntry) error {
+	return j.mutateArtifact(key, func(next *DownloadJournal, e *ArtifactJournalEntry) error {
 		if err := e.AdvanceTo(ArtifactDurable, updatedAt); err != nil {
 			return err
 		}
 		e.TempPath = nil
-		j.completeStep(StepArtifactFinalize)
+		next.completeStep(StepArtifactFinalize)
 		return nil
 	})
 }
@@ -143,13 +143,13 @@ func (j *DownloadJournal) mutate(f func(*DownloadJournal) error) error {
 	return nil
 }
 
-func (j *DownloadJournal) mutateArtifact(key ArtifactKey, f func(*ArtifactJournalEntry) error) error {
+func (j *DownloadJournal) mutateArtifact(key ArtifactKey, f func(*DownloadJournal, *ArtifactJournalEntry) error) error {
 	return j.mutate(func(j *DownloadJournal) error {
 		e := j.Artifact(key)
 		if e == nil {
 			return &DownloadJournalError{Code: ErrArtifactNotFound, CanisterID: key.CanisterID, SnapshotID: key.SnapshotID}
 		}
-		return f(e)
+		return f(j, e)
 	})
 }
 
