@@ -62,7 +62,7 @@ func TestParseRejects(t *testing.T) {
 		"r7inp-6aaaa-aaaaa-aaabq-ca1":      principal.ErrBase32,
 		"r7inp 6aaaa-aaaaa-aaabq-cai":      principal.ErrBase32,
 		"aaa":                              principal.ErrTooShort,
-		"canic-cli":                        principal.ErrBase32,
+		"canic-cli":                        principal.ErrChecksum,
 		strings.Repeat("aaaaa-", 11) + "a": principal.ErrTooLong,
 	}
 	for in, want := range cases {
