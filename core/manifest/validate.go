@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
+	"github.com/canic-backup/canic-backup/core/principal"
 )
 
 // Validate checks every rule of 0.35.1's FleetBackupManifest::validate in
@@ -27,7 +28,7 @@ func (m *FleetBackupManifest) Validate() error {
 	if err := nonempty("source.environment", m.Source.Environment); err != nil {
 		return err
 	}
-	if err := principal("source.root_canister", m.Source.RootCanister); err != nil {
+	if err := validatePrincipal("source.root_canister", m.Source.RootCanister); err != nil {
 		return err
 	}
 	if err := m.Consistency.validate(); err != nil {
@@ -127,7 +128,7 @@ func (mem *FleetMember) validate() error {
 	if err := nonempty("fleet.members[].role", mem.Role); err != nil {
 		return err
 	}
-	if err := principal("fleet.members[].canister_id", mem.CanisterID); err != nil {
+	if err := validatePrincipal("fleet.members[].canister_id", mem.CanisterID); err != nil {
 		return err
 	}
 	for _, p := range []struct {
@@ -139,7 +140,7 @@ func (mem *FleetMember) validate() error {
 		{"fleet.members[].controller_hint", mem.ControllerHint},
 	} {
 		if p.value != nil {
-			if err := principal(p.field, *p.value); err != nil {
+			if err := validatePrincipal(p.field, *p.value); err != nil {
 				return err
 			}
 		}
@@ -312,11 +313,11 @@ func nonempty(field, value string) error {
 	return nil
 }
 
-func principal(field, value string) error {
+func validatePrincipal(field, value string) error {
 	if err := nonempty(field, value); err != nil {
 		return err
 	}
-	if !validPrincipal(value) {
+	if !principal.Valid(value) {
 		return &ValidationError{Code: CodeInvalidPrincipal, Field: field, Value: value}
 	}
 	return nil
