@@ -1,0 +1,146 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/canic-backup/canic-backup/sim/cert"
+	"github.com/canic-backup/canic-backup/sim/envelope"
+	"github.com/canic-backup/canic-backup/sim/replica"
+)
+
+// handleCall serves /api/v2/canister/<id>/call (202, then the client polls
+// read_state) and /api/v3|v4/canister/<id>/call (waits for the result and
+// answers with its certificate, or 202 after SyncCallTimeout).
+func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
+	ver, ok := s.endpoint(w, r, "call", "v2", "v3", "v4")
+	if !ok {
+		return
+	}
+	env, _, ok := s.readEnvelope(w, r, envelope.TypeCall)
+	if !ok {
+		return
+	}
+	st := s.submit(env)
+	if ver == "v2" {
+		if st.lost {
+			dropConnection(w)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	t := time.NewTimer(s.syncWait)
+	defer t.Stop()
+	select {
+	case <-st.done:
+	case <-t.C:
+		w.WriteHeader(http.StatusAccepted)
+		return
+	case <-r.Context().Done():
+		return
+	}
+	if st.lost {
+		dropConnection(w)
+		return
+	}
+	var tree cert.Tree
+	tree.InsertString(cert.LEB128(uint64(s.now().UnixNano())), "time")
+	s.insertRequestStatus(&tree, env.RequestID[:], st)
+	c, err := s.signer.Sign(tree.Node())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeCBOR(w, http.StatusOK, map[string]any{"status": "replied", "certificate": c})
+}
+
+// submit registers an update call and starts executing it, unless the
+// same request id is already known (a resubmission is not executed twice).
+func (s *Simulator) submit(env *envelope.Envelope) *reqState {
+	st := &reqState{sender: env.Content.Sender, done: make(chan struct{}), status: statusReceived, at: s.now()}
+	got, fresh := s.reqs.add(env.RequestID, st)
+	if !fresh {
+		return got
+	}
+	st.transient, st.lost = s.faults.roll()
+	s.counters.add(func(c *Counters) { c.Calls[env.Content.MethodName]++ })
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.execute(s.baseCtx, st, replica.Call{
+			Sender: env.Content.Sender, Canister: env.Content.CanisterID,
+			Method: env.Content.MethodName, Arg: env.Content.Arg, Kind: replica.Update,
+		})
+	}()
+	return st
+}
+
+func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call) {
+	release, err := s.faults.acquire(ctx)
+	if err != nil {
+		st.finish(statusRejected, nil, shutdownReject())
+		return
+	}
+	defer release()
+	s.counters.enter()
+	defer s.counters.leave()
+	st.setStatus(statusProcessing)
+	if err := sleep(ctx, s.faults.get().UpdateLatency); err != nil {
+		st.finish(statusRejected, nil, shutdownReject())
+		return
+	}
+	if st.transient {
+		s.counters.add(func(c *Counters) { c.TransientRejects++ })
+		st.finish(statusRejected, nil, &replica.Reject{Code: replica.RejectSysTransient,
+			Message: "simulated transient failure: the subnet is oversubscribed, try again", ErrorCode: "IC0101"})
+		return
+	}
+	reply, err := s.rep.Execute(ctx, call)
+	if st.lost {
+		s.counters.add(func(c *Counters) { c.LostResponses++ })
+		st.finish(statusDone, nil, nil)
+		return
+	}
+	if err != nil {
+		st.finish(statusRejected, nil, asReject(err))
+		return
+	}
+	if reply == nil {
+		reply = []byte{}
+	}
+	st.finish(statusReplied, reply, nil)
+}
+
+func shutdownReject() *replica.Reject {
+	return &replica.Reject{Code: replica.RejectSysTransient, Message: "the simulator is shutting down", ErrorCode: "IC0208"}
+}
+
+// asReject turns an execution error into the reject the IC would certify.
+func asReject(err error) *replica.Reject {
+	var rej *replica.Reject
+	if errors.As(err, &rej) {
+		return rej
+	}
+	return &replica.Reject{Code: replica.RejectCanisterError, Message: err.Error(), ErrorCode: "IC0503"}
+}
+
+// insertRequestStatus adds /request_status/<rid>/... for st to tree.
+func (s *Simulator) insertRequestStatus(tree *cert.Tree, rid []byte, st *reqState) {
+	status, reply, rej := st.view()
+	base := [][]byte{[]byte("request_status"), rid}
+	put := func(v []byte, label string) { tree.Insert(v, append(base[:2:2], []byte(label))...) }
+	put([]byte(status), "status")
+	switch status {
+	case statusReplied:
+		put(reply, "reply")
+	case statusRejected:
+		put(cert.LEB128(rej.Code), "reject_code")
+		put([]byte(rej.Message), "reject_message")
+		if rej.ErrorCode != "" {
+			put([]byte(rej.ErrorCode), "error_code")
+		}
+	}
+}

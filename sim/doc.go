@@ -1,0 +1,12 @@
+// Package sim is a local Internet Computer replica simulator served over
+// real HTTP on loopback. It speaks the IC HTTP interface that agent-go
+// v0.4.5 and DFINITY's icp CLI 1.5.0 use — /api/v2/status, call on v2
+// (202 + read_state polling), v3 and v4 (synchronous, certified), read_state
+// and query on v2 and v3 — authenticates senders, certifies replies with a
+// BLS12-381 root-subnet key, and executes calls on a sim/replica engine.
+//
+// Tests start one with Start (or sim/simtest.Start) and drive it with real
+// clients; fault knobs (latency, transient rejects, lost responses,
+// in-flight caps) are adjustable at runtime with SetFaults, and per-method
+// call counters are readable with Counters or GET /_sim/counters.
+package sim

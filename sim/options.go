@@ -1,0 +1,68 @@
+package sim
+
+import (
+	"time"
+)
+
+// DefaultAddr is the listen address used when Options.Addr is empty: a free
+// loopback port.
+const DefaultAddr = "127.0.0.1:0"
+
+// Fleet describes the Canic fleet the simulator seeds on first start.
+type Fleet struct {
+	// Name names the fleet (seeds role names and memory contents).
+	Name string
+	// Children is the number of children per node below the root.
+	Children int
+	// Depth is the number of levels below the root; 0 is a root alone.
+	Depth int
+	// Size is the memory bytes per canister.
+	Size int64
+	// Seed makes memory contents deterministic.
+	Seed uint64
+}
+
+// Faults are the simulator's realism and fault knobs. The zero value means
+// no latency and no faults.
+type Faults struct {
+	// UpdateLatency delays every update call before it executes.
+	UpdateLatency time.Duration
+	// QueryLatency delays every query before it executes.
+	QueryLatency time.Duration
+	// TransientRejectRate is the fraction (0..1) of update calls rejected
+	// with reject code 2 (SYS_TRANSIENT) without executing.
+	TransientRejectRate float64
+	// LostResponseRate is the fraction (0..1) of update calls that execute
+	// but whose response is lost: the connection is dropped and the request
+	// status is "done" without a reply, so the client must reconcile.
+	LostResponseRate float64
+	// MaxInFlight caps concurrently executing calls (updates and queries);
+	// further calls wait. Zero means no cap.
+	MaxInFlight int
+	// Seed seeds the fault dice; equal seeds give equal fault sequences for
+	// equal call sequences.
+	Seed uint64
+}
+
+// Options configure Start.
+type Options struct {
+	// Addr is the TCP listen address; empty means DefaultAddr.
+	Addr string
+	// Fleet is seeded on first start (ignored when StateDir holds state).
+	Fleet Fleet
+	// StateDir, when set, holds the simulator's keys, controller identity
+	// and replica state, so a restart continues where Close left off. When
+	// empty the simulator keeps its identity PEM in a temporary directory
+	// removed by Close.
+	StateDir string
+	// KeySeed derives the subnet BLS key, node keys and controller identity
+	// of a fresh state; empty means random. Ignored when StateDir holds state.
+	KeySeed []byte
+	// Faults are the initial fault knobs.
+	Faults Faults
+	// SyncCallTimeout bounds how long a v3/v4 call waits for its result
+	// before answering 202 (the client then polls); zero means 10s.
+	SyncCallTimeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
