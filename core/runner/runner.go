@@ -1,0 +1,238 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/plan"
+)
+
+// Run executes (or resumes) the backup in cfg.Dir through exec. It returns
+// the response of this call; on failure it also returns the error, after the
+// failure was recorded in the execution journal and the canisters this run
+// had stopped were restarted (see RestartedReasonPrefix).
+func Run(ctx context.Context, cfg Config, exec Executor) (*Response, error) {
+	s := store{dir: cfg.Dir}
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	p, err := s.readPlan()
+	if err != nil {
+		return nil, err
+	}
+	var j *journal.BackupExecutionJournal
+	if s.exists(ExecutionJournalFile) {
+		if j, err = s.readExecution(); err != nil {
+			return nil, err
+		}
+	} else {
+		if j, err = journal.FromPlan(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.path(PlanFile), err)
+		}
+		if err := s.writeExecution(j); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPlanJournal(p, j); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
+	}
+	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j}
+	if err := r.acceptPreflight(ctx); err != nil {
+		return nil, err
+	}
+	return r.loop(ctx)
+}
+
+// run is the state of one Run call.
+type run struct {
+	cfg      Config
+	exec     Executor
+	store    store
+	plan     *plan.BackupPlan
+	journal  *journal.BackupExecutionJournal
+	executed []ExecutedOperation
+}
+
+// acceptPreflight asks the executor for preflight receipts, applies them to
+// the plan (rewriting backup-plan.json with the proven authorities) and
+// records the acceptance in the journal. It does nothing once accepted.
+func (r *run) acceptPreflight(ctx context.Context) error {
+	if r.journal.PreflightAccepted {
+		return nil
+	}
+	now := r.cfg.now()
+	validatedAt := Marker(now)
+	expiresAt := Marker(now.Add(plan.PreflightTTLSeconds * 1e9))
+	preflightID := "preflight-" + r.plan.RunID
+	bundle, err := r.exec.Preflight(ctx, PreflightRequest{
+		Plan: *r.plan, PreflightID: preflightID, ValidatedAt: validatedAt, ExpiresAt: expiresAt,
+	})
+	if err != nil {
+		status, msg := commandParts(err)
+		return &PreflightFailedError{Status: status, Message: msg, Err: err}
+	}
+	next := clonePlan(r.plan)
+	if err := next.ApplyExecutionPreflightReceipts(bundle, validatedAt); err != nil {
+		return fmt.Errorf("backup preflight rejected: %w", err)
+	}
+	if err := r.journal.AcceptPreflightReceiptsAt(&bundle, &validatedAt); err != nil {
+		return fmt.Errorf("backup preflight rejected: %w", err)
+	}
+	if err := r.store.writePlan(next); err != nil {
+		return err
+	}
+	r.plan = next
+	return r.store.writeExecution(r.journal)
+}
+
+// loop runs operations until the journal is complete, MaxSteps is reached
+// or an operation fails.
+func (r *run) loop(ctx context.Context) (*Response, error) {
+	for {
+		if r.journal.Complete() {
+			return r.response(false), nil
+		}
+		if r.cfg.MaxSteps > 0 && len(r.executed) >= r.cfg.MaxSteps {
+			return r.response(true), nil
+		}
+		next := r.journal.NextReadyOperation()
+		if next == nil {
+			return r.response(false), ErrNoReadyOperation
+		}
+		op := next.Clone()
+		if op.State == journal.StateFailed {
+			if !r.cfg.RetryFailed {
+				return r.response(false), &FailedOperationError{
+					Sequence: op.Sequence, OperationID: op.OperationID, Reasons: op.BlockingReasons,
+				}
+			}
+			if err := r.restopBeforeRetry(ctx, &op); err != nil {
+				return r.response(false), err
+			}
+		}
+		if op.State != journal.StatePending {
+			at := r.cfg.marker()
+			if err := r.journal.MarkOperationPendingAt(op.Sequence, &at); err != nil {
+				return r.response(false), err
+			}
+			if err := r.store.writeExecution(r.journal); err != nil {
+				return r.response(false), err
+			}
+		}
+		receipt, opErr := r.execute(ctx, &op)
+		if opErr == nil {
+			if err := r.journal.RecordOperationReceipt(receipt); err != nil {
+				opErr = err
+			} else if err := r.store.writeExecution(r.journal); err != nil {
+				return r.response(false), err
+			} else {
+				r.executed = append(r.executed, executed(&op, OutcomeCompleted))
+				continue
+			}
+		}
+		return r.response(false), r.fail(ctx, &op, opErr)
+	}
+}
+
+// fail records opErr as the failure of op, restarts the canisters the run
+// left stopped and returns the error to report.
+func (r *run) fail(ctx context.Context, op *journal.BackupExecutionJournalOperation, opErr error) error {
+	r.executed = append(r.executed, executed(op, OutcomeFailed))
+	at := r.cfg.marker()
+	receipt := journal.FailedReceipt(r.journal, op, &at, opErr.Error())
+	if err := r.journal.RecordOperationReceipt(receipt); err != nil {
+		return errors.Join(opErr, fmt.Errorf("record failure of operation %d: %w", op.Sequence, err))
+	}
+	if err := r.store.writeExecution(r.journal); err != nil {
+		return errors.Join(opErr, err)
+	}
+	if err := r.restartStopped(ctx, op); err != nil {
+		return errors.Join(opErr, err)
+	}
+	return opErr
+}
+
+func executed(op *journal.BackupExecutionJournalOperation, outcome string) ExecutedOperation {
+	return ExecutedOperation{
+		Sequence:         op.Sequence,
+		OperationID:      op.OperationID,
+		Kind:             op.Kind.DebugName(),
+		TargetCanisterID: op.TargetCanisterID,
+		Outcome:          outcome,
+	}
+}
+
+func (r *run) response(maxSteps bool) *Response {
+	summary := r.journal.ResumeSummary()
+	ops := r.executed
+	if ops == nil {
+		ops = []ExecutedOperation{}
+	}
+	return &Response{
+		RunID:                  r.plan.RunID,
+		PlanID:                 r.plan.PlanID,
+		BackupID:               r.plan.RunID,
+		Complete:               summary.Complete(),
+		MaxStepsReached:        maxSteps,
+		ExecutedOperationCount: uint64(len(ops)),
+		ExecutedOperations:     ops,
+		Execution:              summary,
+	}
+}
+
+// checkPlanJournal is 0.35.1's verify_execution_integrity: the journal's
+// operations must match the plan's phases position by position.
+func checkPlanJournal(p *plan.BackupPlan, j *journal.BackupExecutionJournal) error {
+	if p.PlanID != j.PlanID {
+		return fmt.Errorf("backup plan plan_id %q does not match execution journal %q", p.PlanID, j.PlanID)
+	}
+	if p.RunID != j.RunID {
+		return fmt.Errorf("backup plan run_id %q does not match execution journal %q", p.RunID, j.RunID)
+	}
+	if len(p.Phases) != len(j.Operations) {
+		return fmt.Errorf("backup plan operation_count %d does not match execution journal %d", len(p.Phases), len(j.Operations))
+	}
+	for i, ph := range p.Phases {
+		op := j.Operations[i]
+		for _, f := range []struct{ name, plan, journal string }{
+			{"sequence", strconv.FormatUint(uint64(ph.Order), 10), strconv.FormatUint(op.Sequence, 10)},
+			{"operation_id", ph.OperationID, op.OperationID},
+			{"kind", string(ph.Kind), string(op.Kind)},
+			{"target_canister_id", deref(ph.TargetCanisterID), deref(op.TargetCanisterID)},
+		} {
+			if f.plan != f.journal {
+				return fmt.Errorf("backup plan operation %d %s %q does not match execution journal %q", i, f.name, f.plan, f.journal)
+			}
+		}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func clonePlan(p *plan.BackupPlan) *plan.BackupPlan {
+	c := *p
+	c.Targets = append([]plan.BackupTarget(nil), p.Targets...)
+	c.Phases = append([]plan.BackupOperation(nil), p.Phases...)
+	return &c
+}
+
+// hasReasonPrefix reports whether reason starts with prefix, returning the rest.
+func hasReasonPrefix(reason, prefix string) (string, bool) {
+	if strings.HasPrefix(reason, prefix) {
+		return strings.TrimPrefix(reason, prefix), true
+	}
+	return "", false
+}
