@@ -1,0 +1,77 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/canic-backup/canic-backup/core/checksum"
+)
+
+// joinDisplay joins root and rel the way Rust's Path::join renders them, so
+// report paths read like 0.35.1's ("backups/<dir>/<canister>").
+func joinDisplay(root, rel string) string {
+	switch {
+	case root == "":
+		return rel
+	case strings.HasSuffix(root, "/"):
+		return root + rel
+	default:
+		return root + "/" + rel
+	}
+}
+
+// resolveArtifact resolves a recorded artifact path under root as 0.35.1's
+// resolve_backup_artifact_path does (relative, only normal or "."
+// components) and then checks, without following links, that every
+// component exists and that none is a symbolic link or special file.
+func resolveArtifact(root, rel string) (string, error) {
+	display := joinDisplay(root, rel)
+	if rel == "" || strings.HasPrefix(rel, "/") {
+		return "", fail(CodeArtifactPathEscapesBackup, display, nil, "artifact path escapes backup root: %s", rel)
+	}
+	for _, c := range strings.Split(rel, "/") {
+		if c == ".." {
+			return "", fail(CodeArtifactPathEscapesBackup, display, nil, "artifact path escapes backup root: %s", rel)
+		}
+	}
+	cur := root
+	if cur == "" {
+		cur = "."
+	}
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." {
+			continue
+		}
+		cur = filepath.Join(cur, c)
+		info, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fail(CodeMissingArtifact, display, err, "artifact path does not exist: %s", display)
+		}
+		if err != nil {
+			return "", fail(CodeUnreadable, display, err, "%v", err)
+		}
+		if m := info.Mode(); !m.IsDir() && !m.IsRegular() {
+			cause := &checksum.EntryError{Path: cur, Kind: kindOf(m)}
+			return "", fail(CodeUnsupportedArtifactEntry, cur, cause, "%s", cause.Error())
+		}
+	}
+	return display, nil
+}
+
+func kindOf(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "symbolic link"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return fmt.Sprintf("special file (%v)", m.Type())
+}
