@@ -137,7 +137,8 @@ func (r *run) loop(ctx context.Context) (*Response, error) {
 				continue
 			}
 		}
-		return r.response(false), r.fail(ctx, &op, opErr)
+		err := r.fail(ctx, &op, opErr)
+		return r.response(false), err
 	}
 }
 
