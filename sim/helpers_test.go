@@ -131,3 +131,10 @@ func post(t *testing.T, url string, body []byte) (int, []byte) {
 	require.NoError(t, err)
 	return resp.StatusCode, b
 }
+
+func mustArgs(t *testing.T, args ...any) []byte {
+	t.Helper()
+	b, err := idl.Marshal(args)
+	require.NoError(t, err)
+	return b
+}
