@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-
-	"github.com/aviate-labs/agent-go/candid/idl"
 )
 
 // The built-in application every installed canister runs:
@@ -61,7 +59,7 @@ func (s *state) executeApp(c Call) ([]byte, error) {
 }
 
 func (s *state) simMutate(c *canister, arg []byte) ([]byte, error) {
-	_, vals, err := idl.Decode(arg)
+	vals, err := decodeCandid(arg)
 	if err != nil || len(vals) != 1 {
 		return nil, reject("IC0503", "Canister %s trapped explicitly: sim_mutate expects (nat64): %v", text(c.id), err)
 	}

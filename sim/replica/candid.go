@@ -203,7 +203,7 @@ type args struct {
 
 // decodeArgs decodes the first argument of a call as a record.
 func decodeArgs(method string, raw []byte) (args, error) {
-	_, vals, err := idl.Decode(raw)
+	vals, err := decodeCandid(raw)
 	if err != nil {
 		return args{}, fmt.Errorf("Error decoding candid: %w", err)
 	}
