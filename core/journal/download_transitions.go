@@ -160,3 +160,11 @@ func (j *DownloadJournal) distinctCanisters() uint64 {
 	}
 	return uint64(len(seen))
 }
+
+// CheckFinalizable reports whether the artifact could become Durable now
+// (it exists and has a verified checksum), without changing anything. Call
+// it before moving the artifact into place, so an unverified artifact is
+// never renamed (0.35.1 quirk 17).
+func (j *DownloadJournal) CheckFinalizable(key ArtifactKey, updatedAt string) error {
+	return j.Clone().RecordDurable(key, updatedAt)
+}

@@ -1,5 +1,7 @@
 package journal
 
+import "github.com/canic-backup/canic-backup/core/principal"
+
 // Validate checks the journal in 0.35.1's order and returns the first
 // failure as a *DownloadJournalError.
 func (j *DownloadJournal) Validate() error {
@@ -40,7 +42,7 @@ func (e *ArtifactJournalEntry) Validate() error {
 	if isBlank(e.CanisterID) {
 		return emptyField("artifacts[].canister_id")
 	}
-	if !validPrincipal(e.CanisterID) {
+	if !principal.Valid(e.CanisterID) {
 		return &DownloadJournalError{Code: ErrInvalidPrincipal, Field: "artifacts[].canister_id", Value: e.CanisterID}
 	}
 	for _, f := range []struct{ name, value string }{

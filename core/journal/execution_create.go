@@ -2,21 +2,14 @@ package journal
 
 import "github.com/canic-backup/canic-backup/core/plan"
 
-// planValidator is satisfied by *plan.BackupPlan once core/plan provides
-// Validate; until then FromPlan skips plan validation.
-// TODO(journal): call p.Validate() directly when core/plan commits it.
-type planValidator interface{ Validate() error }
-
 // FromPlan builds a new execution journal from a plan (reference §4.1.2):
 // one operation per phase (sequence = order), preflight operations ready,
 // every other operation blocked by "preflight-not-accepted". The plan must
 // validate; otherwise the error has code ErrInvalidPlan and wraps the plan's
 // error.
 func FromPlan(p *plan.BackupPlan) (*BackupExecutionJournal, error) {
-	if v, ok := any(p).(planValidator); ok {
-		if err := v.Validate(); err != nil {
-			return nil, &ExecutionJournalError{Code: ErrInvalidPlan, Err: err}
-		}
+	if err := p.Validate(); err != nil {
+		return nil, &ExecutionJournalError{Code: ErrInvalidPlan, Err: err}
 	}
 	j := &BackupExecutionJournal{
 		JournalVersion:    ExecutionJournalVersion,

@@ -253,12 +253,13 @@ func TestRestartRequiredClearsWhenStartCompletes(t *testing.T) {
 	assert.Equal(t, "snap-1", snap)
 }
 
-func TestFromPlanRejectsInvalidJournalShape(t *testing.T) {
+func TestFromPlanRejectsInvalidPlan(t *testing.T) {
 	p := memberPlan()
-	p.Phases[1].Order = 0 // duplicate sequence 0
+	p.Phases[1].Order = 0
 	_, err := FromPlan(p)
-	require.Error(t, err)
+	require.ErrorIs(t, err, ErrInvalidPlan)
+	assert.EqualError(t, err, "invalid backup plan for execution journal: operation validate-control-authority has order 0, expected 1")
 	var je *ExecutionJournalError
 	require.ErrorAs(t, err, &je)
-	assert.Contains(t, []ExecutionErrorCode{ErrInvalidPlan, ErrDuplicateSequence}, je.Code)
+	assert.NotNil(t, errors.Unwrap(err), "the plan error is wrapped")
 }
