@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/canic-backup/canic-backup/core/registry"
+	"github.com/canic-backup/canic-backup/core/timestamp"
 	"github.com/canic-backup/canic-backup/core/topology"
 )
 
@@ -85,10 +86,7 @@ func Create(in CreateInput) (*BackupPlan, error) {
 // NewPlanID is plan-<file-safe fleet>-<UTC YYYYMMDD-HHMMSS of now>
 // (times before the epoch count as the epoch).
 func NewPlanID(fleet string, now time.Time) string {
-	if now.Unix() < 0 {
-		now = time.Unix(0, 0)
-	}
-	return "plan-" + FileSafeComponent(fleet) + "-" + now.UTC().Format("20060102-150405")
+	return "plan-" + FileSafeComponent(fleet) + "-" + timestamp.DirectoryStamp(now)
 }
 
 // RunIDFor derives the run id from a plan id by replacing its leading

@@ -229,7 +229,7 @@ func (p *BackupPlan) validateReceiptHeader(preflightID, asOf string, targets map
 	if err := nonempty("preflight_id", h.preflightID); err != nil {
 		return err
 	}
-	if err := principal("authority_receipts[].target_canister_id", h.target); err != nil {
+	if err := validPrincipal("authority_receipts[].target_canister_id", h.target); err != nil {
 		return err
 	}
 	if err := optionalNonempty("authority_receipts[].message", h.message); err != nil {

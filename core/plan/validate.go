@@ -1,8 +1,10 @@
 package plan
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/canic-backup/canic-backup/core/principal"
+	"github.com/canic-backup/canic-backup/core/timestamp"
 )
 
 // Validate checks the plan as a planning/dry-run document (reference §3.7),
@@ -15,7 +17,7 @@ func (p *BackupPlan) Validate() error {
 			return err
 		}
 	}
-	if err := principal("root_canister_id", p.RootCanisterID); err != nil {
+	if err := validPrincipal("root_canister_id", p.RootCanisterID); err != nil {
 		return err
 	}
 	if err := optionalPrincipal("selected_subtree_root", p.SelectedSubtreeRoot); err != nil {
@@ -76,7 +78,7 @@ func (p *BackupPlan) validateTargets() error {
 	}
 	ids := make(map[string]bool, len(p.Targets))
 	for _, t := range p.Targets {
-		if err := principal("targets[].canister_id", t.CanisterID); err != nil {
+		if err := validPrincipal("targets[].canister_id", t.CanisterID); err != nil {
 			return err
 		}
 		if err := optionalPrincipal("targets[].parent_canister_id", t.ParentCanisterID); err != nil {
@@ -106,7 +108,7 @@ func validateControlAuthority(a ControlAuthority) error {
 	if a.Source.Kind != ControlAlternateController {
 		return nil
 	}
-	if err := principal("targets[].control_authority.controller", a.Source.Controller); err != nil {
+	if err := validPrincipal("targets[].control_authority.controller", a.Source.Controller); err != nil {
 		return err
 	}
 	return nonempty("targets[].control_authority.reason", a.Source.Reason)
@@ -133,7 +135,7 @@ func validateOperationTargets(phases []BackupOperation, targets map[string]bool)
 		}
 		ids[ph.OperationID] = true
 		if ph.TargetCanisterID != nil {
-			if err := principal("phases[].target_canister_id", *ph.TargetCanisterID); err != nil {
+			if err := validPrincipal("phases[].target_canister_id", *ph.TargetCanisterID); err != nil {
 				return err
 			}
 			if !targets[*ph.TargetCanisterID] {
@@ -207,8 +209,8 @@ func optionalNonempty(field string, value *string) error {
 	return nonempty(field, *value)
 }
 
-func principal(field, value string) error {
-	if _, err := principalCanonical(value); err != nil {
+func validPrincipal(field, value string) error {
+	if !principal.Valid(value) {
 		return errInvalidPrincipal(field, value)
 	}
 	return nil
@@ -218,7 +220,7 @@ func optionalPrincipal(field string, value *string) error {
 	if value == nil {
 		return nil
 	}
-	return principal(field, *value)
+	return validPrincipal(field, *value)
 }
 
 // requiredHash checks a 64-character hex topology hash (either case).
@@ -238,28 +240,12 @@ func requiredHash(field, value string) error {
 	return nil
 }
 
-// parseMarker parses "unix:<u64>" the way Rust's u64::from_str does (an
-// optional leading '+', then ASCII digits only).
-// TODO(plan): switch to core/timestamp.ParseMarker once it lands.
-func parseMarker(value string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(value, "unix:")
-	if !ok {
-		return 0, false
-	}
-	rest = strings.TrimPrefix(rest, "+")
-	if rest == "" || strings.ContainsAny(rest, "+-") {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(rest, 10, 64)
-	return n, err == nil
-}
-
 func preflightTimestamp(field, value string) (uint64, error) {
 	if err := nonempty(field, value); err != nil {
 		return 0, err
 	}
-	n, ok := parseMarker(value)
-	if !ok {
+	n, err := timestamp.ParseMarker(value)
+	if err != nil {
 		return 0, errInvalidTimestamp(field, value)
 	}
 	return n, nil
