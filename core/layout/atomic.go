@@ -1,0 +1,141 @@
+package layout
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/canic-backup/canic-backup/core/wire"
+)
+
+// ErrExists: a create-only write found its destination already present.
+var ErrExists = errors.New("file already exists")
+
+// WriteFileAtomic replaces path with data durably: it writes a unique temp
+// file in the same directory, fsyncs it, renames it over path and fsyncs the
+// directory. A reader sees either the old or the new content, never a
+// partial file; on error the temp file is removed. The parent directory is
+// created if missing.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, false)
+}
+
+// CreateFileAtomic is WriteFileAtomic that refuses to replace an existing
+// file (it publishes with a hard link): the error matches ErrExists.
+func CreateFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return writeAtomic(path, data, perm, true)
+}
+
+// WriteJSONAtomic writes v with wire.MarshalPretty (no trailing newline)
+// through WriteFileAtomic, with mode 0644.
+func WriteJSONAtomic(path string, v any) error {
+	data, err := wire.MarshalPretty(v)
+	if err != nil {
+		return fmt.Errorf("%s: encode: %w", path, err)
+	}
+	return WriteFileAtomic(path, data, 0o644)
+}
+
+// CreateJSONAtomic is WriteJSONAtomic that refuses to replace an existing
+// file (ErrExists), for documents that are published once.
+func CreateJSONAtomic(path string, v any) error {
+	data, err := wire.MarshalPretty(v)
+	if err != nil {
+		return fmt.Errorf("%s: encode: %w", path, err)
+	}
+	return CreateFileAtomic(path, data, 0o644)
+}
+
+// ReadJSON reads path and decodes it strictly with wire.Unmarshal. Decoding
+// errors are prefixed with the path, e.g.
+// `dir/backup-plan.json: missing field "plan_id" at $`, and still match
+// wire's sentinels; a missing file matches fs.ErrNotExist.
+func ReadJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err // *fs.PathError names the file
+	}
+	if err := wire.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Exists reports whether something exists at path (symlinks are not
+// followed). Errors other than "does not exist" are returned.
+func Exists(path string) (bool, error) {
+	_, err := os.Lstat(path)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// SyncDir fsyncs a directory so renames and creations in it are durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		_ = d.Close()
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	return d.Close()
+}
+
+func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if base == "" {
+		return fmt.Errorf("atomic write: %q names no file", path)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*"+TempSuffix)
+	if err != nil {
+		return err
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmpName)
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmpName, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", tmpName, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if createOnly {
+		if err = os.Link(tmpName, path); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				err = fmt.Errorf("%s: %w", path, ErrExists)
+			}
+			return err
+		}
+		if err = os.Remove(tmpName); err != nil {
+			return err
+		}
+	} else if err = os.Rename(tmpName, path); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
