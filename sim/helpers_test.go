@@ -14,6 +14,8 @@ import (
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/sim"
+	"github.com/canic-backup/canic-backup/sim/simtest"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/require"
 )
@@ -138,3 +140,7 @@ func mustArgs(t *testing.T, args ...any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func agentFor(t *testing.T, s *sim.Simulator) *agent.Agent { return simtest.Agent(t, s, nil) }
