@@ -1,11 +1,143 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/sim"
+)
 
 // simCommand is `canic-backup sim`: the local IC replica simulator.
 func simCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "sim",
-		Usage: "run a local IC replica simulator",
+		Name:         "sim",
+		Usage:        "run a local IC replica simulator",
+		OnUsageError: onUsageError,
+		Action:       familyAction,
+		Subcommands:  []*cli.Command{simStartCommand()},
 	}
+}
+
+// simStartCommand is `canic-backup sim start`.
+func simStartCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "start",
+		Usage: "seed a fleet and serve it on loopback until interrupted",
+		UsageText: "canic-backup sim start [--fleet NAME] [--children N] [--depth D] [--size 64MiB] [--port P]\n" +
+			"   [--state-dir DIR] [--info-out FILE] [--latency 100ms] [--query-latency D]\n" +
+			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "fleet", Value: "demo", Usage: "fleet name"},
+			&cli.IntFlag{Name: "children", Value: 2, Usage: "children per canister below the root"},
+			&cli.IntFlag{Name: "depth", Value: 1, Usage: "levels below the root"},
+			&cli.StringFlag{Name: "size", Value: "64MiB", Usage: "memory per canister (e.g. 4MiB, 1GiB, 1000000)"},
+			&cli.IntFlag{Name: "port", Value: 0, Usage: "loopback port (0 picks a free one)"},
+			&cli.StringFlag{Name: "state-dir", Usage: "directory whose state survives a restart"},
+			&cli.StringFlag{Name: "info-out", Usage: "where to write the info JSON (default sim.json in the state dir, else ./sim.json)"},
+			&cli.DurationFlag{Name: "latency", Usage: "latency added to every update call"},
+			&cli.DurationFlag{Name: "query-latency", Usage: "latency added to every query"},
+			&cli.Float64Flag{Name: "transient-reject-rate", Usage: "fraction of update calls rejected with SYS_TRANSIENT"},
+			&cli.Float64Flag{Name: "lost-response-rate", Usage: "fraction of update calls executed whose response is dropped"},
+			&cli.IntFlag{Name: "max-in-flight", Usage: "cap on concurrently executing calls (0 = none)"},
+			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the fault dice"},
+		},
+		Action: simStart,
+	}
+}
+
+func simStart(c *cli.Context) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	opts, infoPath, err := simOptions(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	s, err := sim.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	info := s.Info()
+	werr := sim.WriteInfo(infoPath, info)
+	if werr == nil {
+		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters)\ninfo written to %s\n",
+			info.URL, info.RootCanisterID, len(info.CanisterIDs), infoPath)
+		<-ctx.Done()
+	}
+	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Close(closeCtx); err != nil {
+		return err
+	}
+	return werr
+}
+
+func simOptions(c *cli.Context) (sim.Options, string, error) {
+	name := commandName(c)
+	size, err := parseSize(c.String("size"))
+	if err != nil {
+		return sim.Options{}, "", usagef("%s: --size %q: %v", name, c.String("size"), err)
+	}
+	for _, f := range []string{"children", "depth", "port", "max-in-flight"} {
+		if c.Int(f) < 0 {
+			return sim.Options{}, "", usagef("%s: --%s %d must not be negative", name, f, c.Int(f))
+		}
+	}
+	if c.Int("port") > 65535 {
+		return sim.Options{}, "", usagef("%s: --port %d is not a TCP port", name, c.Int("port"))
+	}
+	for _, f := range []string{"transient-reject-rate", "lost-response-rate"} {
+		if v := c.Float64(f); v < 0 || v > 1 {
+			return sim.Options{}, "", usagef("%s: --%s %v must be between 0 and 1", name, f, v)
+		}
+	}
+	stateDir := c.String("state-dir")
+	info := c.String("info-out")
+	if info == "" {
+		info = filepath.Join(stateDir, sim.InfoFileName)
+	}
+	return sim.Options{
+		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Int("port"))),
+		StateDir: stateDir,
+		Fleet: sim.Fleet{Name: c.String("fleet"), Children: c.Int("children"), Depth: c.Int("depth"),
+			Size: size, Seed: 1},
+		Faults: sim.Faults{
+			UpdateLatency: c.Duration("latency"), QueryLatency: c.Duration("query-latency"),
+			TransientRejectRate: c.Float64("transient-reject-rate"), LostResponseRate: c.Float64("lost-response-rate"),
+			MaxInFlight: c.Int("max-in-flight"), Seed: c.Uint64("fault-seed"),
+		},
+	}, info, nil
+}
+
+// parseSize reads a byte count with an optional unit: B, KB, MB, GB
+// (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a non-negative byte count such as 64MiB")
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("too large")
+	}
+	return n * mult, nil
 }
