@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
+	"github.com/canic-backup/canic-backup/core/layout"
 )
 
 // joinDisplay joins root and rel the way Rust's Path::join renders them, so
@@ -24,19 +25,17 @@ func joinDisplay(root, rel string) string {
 	}
 }
 
-// resolveArtifact resolves a recorded artifact path under root as 0.35.1's
-// resolve_backup_artifact_path does (relative, only normal or "."
-// components) and then checks, without following links, that every
+// resolveArtifact resolves a recorded artifact path under root with
+// layout.Resolve (relative, no "..", not the root itself, no symlink out of
+// the backup) and then checks, without following links, that every
 // component exists and that none is a symbolic link or special file.
 func resolveArtifact(root, rel string) (string, error) {
 	display := joinDisplay(root, rel)
-	if rel == "" || strings.HasPrefix(rel, "/") {
-		return "", fail(CodeArtifactPathEscapesBackup, display, nil, "artifact path escapes backup root: %s", rel)
-	}
-	for _, c := range strings.Split(rel, "/") {
-		if c == ".." {
-			return "", fail(CodeArtifactPathEscapesBackup, display, nil, "artifact path escapes backup root: %s", rel)
+	if _, err := layout.New(root).Resolve(rel); err != nil {
+		if errors.Is(err, layout.ErrPathEscapesBackup) {
+			return "", fail(CodeArtifactPathEscapesBackup, display, err, "artifact path escapes backup root: %s", rel)
 		}
+		return "", fail(CodeUnreadable, display, err, "%v", err)
 	}
 	cur := root
 	if cur == "" {

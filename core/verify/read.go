@@ -6,36 +6,39 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/plan"
-	"github.com/canic-backup/canic-backup/core/wire"
 )
 
 // File names of the four layout documents.
 const (
-	ManifestFile         = manifest.FileName
-	DownloadJournalFile  = "download-journal.json"
-	PlanFile             = "backup-plan.json"
-	ExecutionJournalFile = "backup-execution-journal.json"
+	ManifestFile         = layout.ManifestFile
+	DownloadJournalFile  = layout.DownloadJournalFile
+	PlanFile             = layout.PlanFile
+	ExecutionJournalFile = layout.ExecutionJournalFile
 )
 
 // readDoc reads root/name and decodes it into v, reporting failures against
 // the file's path.
 func readDoc(root, name string, v any) error {
 	path := filepath.Join(root, name)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fail(CodeUnreadable, path, err, "%s is missing", name)
+	err := layout.ReadJSON(path, v)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return fail(CodeUnreadable, path, err, "%s is missing", name)
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fail(CodeUnreadable, path, err, "read %s: %v", name, pe.Err)
 		}
-		return fail(CodeUnreadable, path, err, "read %s: %v", name, err)
+		return fail(CodeUnreadable, path, err, "decode %s: %v", name, strings.TrimPrefix(err.Error(), path+": "))
 	}
-	if err := wire.Unmarshal(data, v); err != nil {
-		return fail(CodeUnreadable, path, err, "decode %s: %v", name, err)
-	}
-	return nil
 }
 
 // ReadManifest reads and validates root/fleet-backup-manifest.json.

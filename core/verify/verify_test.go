@@ -125,11 +125,17 @@ func TestArtifactTamperingIsDetected(t *testing.T) {
 			require.NoError(t, os.Symlink(outside, p))
 			return p
 		}, CodeUnsupportedArtifactEntry},
-		{"artifact directory is a symlink", func(t *testing.T, dir string) string {
+		{"artifact directory is a symlink out of the backup", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, hubID)
 			moved := filepath.Join(t.TempDir(), "moved")
 			require.NoError(t, os.Rename(p, moved))
 			require.NoError(t, os.Symlink(moved, p))
+			return dir + "/" + hubID
+		}, CodeArtifactPathEscapesBackup},
+		{"artifact directory is a symlink within the backup", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, hubID)
+			require.NoError(t, os.Rename(p, filepath.Join(dir, "moved")))
+			require.NoError(t, os.Symlink("moved", p))
 			return p
 		}, CodeUnsupportedArtifactEntry},
 		{"artifact missing", func(t *testing.T, dir string) string {
