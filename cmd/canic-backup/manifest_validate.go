@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/core/manifest"
+)
+
+// manifestValidateCommand is `manifest validate`.
+func manifestValidateCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "validate a fleet backup manifest",
+		UsageText: "canic-backup manifest validate --manifest FILE [--json]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "manifest", Usage: "manifest `FILE` (fleet-backup-manifest.json)"},
+			jsonFlag(),
+		},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return manifestValidate(c, e) },
+	}
+}
+
+func manifestValidate(c *cli.Context, e env) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	file, err := requireFlag(c, "manifest")
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read manifest: %w", err)
+	}
+	m, err := manifest.DecodeValid(data)
+	if err != nil {
+		return verifyFailed(fmt.Errorf("%s: %w", file, err))
+	}
+	summary := m.Summary()
+	if c.Bool("json") {
+		return writeJSON(e.stdout, summary)
+	}
+	fmt.Fprintf(e.stdout, "manifest %s is valid: backup %s, %d members, %d backup units\n",
+		file, summary.BackupID, summary.Members, summary.BackupUnitCount)
+	return nil
+}
