@@ -139,3 +139,19 @@ func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (e
 	}
 	return SyncDir(dir)
 }
+
+// HasPlan reports whether backup-plan.json exists.
+func (l BackupLayout) HasPlan() (bool, error) { return Exists(l.PlanPath()) }
+
+// HasExecutionJournal reports whether backup-execution-journal.json exists.
+func (l BackupLayout) HasExecutionJournal() (bool, error) {
+	return Exists(l.ExecutionJournalPath())
+}
+
+// HasDownloadJournal reports whether download-journal.json exists.
+func (l BackupLayout) HasDownloadJournal() (bool, error) {
+	return Exists(l.DownloadJournalPath())
+}
+
+// HasManifest reports whether fleet-backup-manifest.json exists.
+func (l BackupLayout) HasManifest() (bool, error) { return Exists(l.ManifestPath()) }

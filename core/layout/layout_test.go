@@ -117,6 +117,23 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 	assert.ElementsMatch(t, names, got)
 }
 
+func TestHasDocuments(t *testing.T) {
+	l := layout.New(t.TempDir())
+	for _, has := range []func() (bool, error){l.HasPlan, l.HasExecutionJournal, l.HasDownloadJournal, l.HasManifest} {
+		ok, err := has()
+		require.NoError(t, err)
+		assert.False(t, ok)
+	}
+	for _, p := range []string{l.PlanPath(), l.ExecutionJournalPath(), l.DownloadJournalPath(), l.ManifestPath()} {
+		require.NoError(t, layout.WriteJSONAtomic(p, []int{}))
+	}
+	for _, has := range []func() (bool, error){l.HasPlan, l.HasExecutionJournal, l.HasDownloadJournal, l.HasManifest} {
+		ok, err := has()
+		require.NoError(t, err)
+		assert.True(t, ok)
+	}
+}
+
 func TestExists(t *testing.T) {
 	dir := t.TempDir()
 	ok, err := layout.Exists(filepath.Join(dir, "x"))
