@@ -37,14 +37,14 @@ func (t *Tree) Add(rel, fileHash string) {
 func (t *Tree) Len() int { return len(t.entries) }
 
 // Sum returns the directory checksum hash: SHA-256 over, for each file in
-// component-wise path order, its relative path, a NUL byte, its hex digest
-// and a newline.
+// component-wise path order, its relative path (non-UTF-8 bytes replaced as
+// Rust's from_utf8_lossy does), a NUL byte, its hex digest and a newline.
 func (t *Tree) Sum() string {
 	sorted := slices.Clone(t.entries)
 	slices.SortStableFunc(sorted, func(a, b treeEntry) int { return ComparePaths(a.rel, b.rel) })
 	h := sha256.New()
 	for _, e := range sorted {
-		h.Write([]byte(e.rel))
+		h.Write([]byte(lossyUTF8(e.rel)))
 		h.Write([]byte{0})
 		h.Write([]byte(e.hash))
 		h.Write([]byte{'\n'})
