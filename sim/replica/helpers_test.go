@@ -135,7 +135,9 @@ func field(t *testing.T, v any, name string) any {
 
 func decode1(t *testing.T, b []byte) any {
 	t.Helper()
-	_, vals, err := idl.Decode(b)
+	// decodeCandid yields agent-go's value shapes, but fast for blobs;
+	// TestDecoderMatchesAgentGo checks the two agree.
+	vals, err := decodeCandid(b)
 	require.NoError(t, err)
 	require.Len(t, vals, 1)
 	return vals[0]

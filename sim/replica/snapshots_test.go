@@ -159,7 +159,7 @@ func downloadAll(t *testing.T, r *Replica, c, snap []byte, kind string, size uin
 
 func TestDownloadUploadLoadEqualsOriginal(t *testing.T) {
 	r := newTestReplica(t)
-	f, err := r.SeedFleet(FleetSpec{Name: "demo", Children: 1, Depth: 1, Size: 5 << 20, Controllers: [][]byte{alice}, Seed: 3})
+	f, err := r.SeedFleet(FleetSpec{Name: "demo", Children: 1, Depth: 1, Size: 3 << 20, Controllers: [][]byte{alice}, Seed: 3})
 	require.NoError(t, err)
 	src := f.All[1]
 	require.NoError(t, mutate(t, r, src, 42))
@@ -176,7 +176,7 @@ func TestDownloadUploadLoadEqualsOriginal(t *testing.T) {
 	modSize := field(t, md, "wasm_module_size").(uint64)
 	wasmSize := field(t, md, "wasm_memory_size").(uint64)
 	stableSize := field(t, md, "stable_memory_size").(uint64)
-	require.Equal(t, uint64(5<<20-5<<20/4), wasmSize)
+	require.Equal(t, uint64(3<<20-3<<20/4), wasmSize)
 	globals := field(t, md, "globals").([]any)
 	require.Len(t, globals, 2)
 	require.Equal(t, int64(42), globals[1].(*idl.Variant).Value)
