@@ -82,7 +82,7 @@ func Parse(text string) (Principal, error) {
 }
 
 func parse(text string) (Principal, error) {
-	lower := strings.ToLower(text)
+	lower := asciiLower(text)
 	compact := strings.ReplaceAll(lower, "-", "")
 	if compact == "" {
 		return Principal{}, ErrEmpty
@@ -130,4 +130,16 @@ func (p *Principal) UnmarshalText(b []byte) error {
 	}
 	*p = v
 	return nil
+}
+
+// asciiLower lower-cases ASCII letters only, as Rust's to_ascii_lowercase
+// does (strings.ToLower would fold, for example, the Kelvin sign to 'k').
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -62,6 +62,7 @@ func TestParseRejects(t *testing.T) {
 		"r7inp-6aaaa-aaaaa-aaabq-ca1":      principal.ErrBase32,
 		"r7inp 6aaaa-aaaaa-aaabq-cai":      principal.ErrBase32,
 		"aaa":                              principal.ErrTooShort,
+		"renr\u212a-eyaaa-aaaaa-aaada-cai": principal.ErrBase32, // Kelvin sign is not ASCII 'k'
 		"canic-cli":                        principal.ErrChecksum,
 		strings.Repeat("aaaaa-", 11) + "a": principal.ErrTooLong,
 	}
@@ -120,6 +121,11 @@ func FuzzParse(f *testing.F) {
 		p, err := principal.Parse(text)
 		if err != nil {
 			return
+		}
+		for _, r := range text {
+			if r >= 0x80 {
+				t.Fatalf("accepted non-ASCII input %q", text)
+			}
 		}
 		if p.String() != strings.ToLower(text) {
 			t.Fatalf("accepted %q renders as %q", text, p.String())
