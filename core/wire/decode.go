@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -92,6 +93,13 @@ func (d *decoder) value(n *Node, v reflect.Value, p *path) error {
 	if reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
 		u := v.Addr().Interface().(json.Unmarshaler)
 		if err := u.UnmarshalJSON(d.data[n.start:n.end]); err != nil {
+			// A nested wire error (the Unmarshaler decoded with wire) gets
+			// its path rebased onto this value's path.
+			var we *Error
+			if errors.As(err, &we) && strings.HasPrefix(we.Path, "$") {
+				we.Path = p.String() + we.Path[1:]
+				return err
+			}
 			return d.fail(p, ErrInvalidValue, "", err)
 		}
 		return nil

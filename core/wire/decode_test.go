@@ -202,3 +202,30 @@ func TestUnmarshalFixedArrayLength(t *testing.T) {
 	assert.Equal(t, [2]uint8{1, 2}, a)
 	require.ErrorIs(t, wire.Unmarshal([]byte(`[1]`), &a), wire.ErrInvalidValue)
 }
+
+// tagged decodes itself with wire, like an internally tagged enum.
+type tagged struct{ Kind string }
+
+func (t *tagged) UnmarshalJSON(b []byte) error {
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	if err := wire.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("tagged source: %w", err)
+	}
+	t.Kind = head.Kind
+	return nil
+}
+
+func TestUnmarshalerErrorsGetRebasedPaths(t *testing.T) {
+	var v struct {
+		Items []struct {
+			Src tagged `json:"src"`
+		} `json:"items"`
+	}
+	require.NoError(t, wire.Unmarshal([]byte(`{"items":[{"src":{"kind":"a"}}]}`), &v))
+	assert.Equal(t, "a", v.Items[0].Src.Kind)
+	err := wire.Unmarshal([]byte(`{"items":[{"src":{"kind":"a"}},{"src":{}}]}`), &v)
+	require.ErrorIs(t, err, wire.ErrMissingField)
+	assert.Equal(t, `tagged source: missing field "kind" at $.items[1].src`, err.Error())
+}
