@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"os"
 
 	"github.com/canic-backup/canic-backup/core/wire"
@@ -39,7 +40,7 @@ func WriteInfo(path string, info Info) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	return writeFileAtomic(path, append(data, '\n'), 0o644)
+	return layout.WriteFileAtomic(path, append(data, '\n'), 0o644)
 }
 
 // ReadInfo reads an info file written by WriteInfo.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"net"
 	"net/http"
 	"os"
@@ -158,7 +159,7 @@ func (s *Simulator) writePEM() error {
 		dir = s.tmpDir
 	}
 	s.pemPath = filepath.Join(dir, controllerFile)
-	if err := writeFileAtomic(s.pemPath, pemBytes, 0o600); err != nil {
+	if err := layout.WriteFileAtomic(s.pemPath, pemBytes, 0o600); err != nil {
 		return fmt.Errorf("sim: controller identity: %w", err)
 	}
 	return nil

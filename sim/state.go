@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func (p *persisted) save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encode simulator state: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, stateFileName), data, 0o600)
+	return layout.WriteFileAtomic(filepath.Join(dir, stateFileName), data, 0o600)
 }
 
 func randomSeed() ([]byte, error) {
