@@ -2,9 +2,9 @@ package sim
 
 import (
 	"fmt"
-	"github.com/canic-backup/canic-backup/core/layout"
 	"os"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 

@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/canic-backup/canic-backup/core/layout"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
