@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/sim/cert"
 	"github.com/canic-backup/canic-backup/sim/replica"
 )

@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 
