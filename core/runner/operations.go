@@ -9,6 +9,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/plan"
 )
 
@@ -32,7 +33,7 @@ func (r *run) execute(ctx context.Context, op *journal.BackupExecutionJournalOpe
 	case plan.OpDownloadSnapshot:
 		err = r.downloadSnapshot(ctx, op)
 		receipt = r.completed(op)
-		rel := ArtifactRelPath(deref(op.TargetCanisterID))
+		rel := layout.ArtifactRelPath(deref(op.TargetCanisterID))
 		receipt.ArtifactPath = &rel
 		return receipt, err
 	case plan.OpVerifyArtifact:
@@ -100,7 +101,7 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 	}
 	dj.SetTopologyHashes(&hash)
 	key := journal.ArtifactKey{CanisterID: id, SnapshotID: snapshotID}
-	if err := dj.RecordSnapshotCreated(key, ArtifactRelPath(id), r.cfg.marker()); err != nil {
+	if err := dj.RecordSnapshotCreated(key, layout.ArtifactRelPath(id), r.cfg.marker()); err != nil {
 		return snapshotID, err
 	}
 	return snapshotID, r.store.writeDownload(dj)
@@ -139,7 +140,7 @@ func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJ
 		return err
 	}
 	key := e.Key()
-	temp := TempDir(r.cfg.Dir, id)
+	temp := r.layout().TempPath(id)
 	if err := os.RemoveAll(temp); err != nil {
 		return fmt.Errorf("clear %s: %w", temp, err)
 	}
@@ -153,7 +154,7 @@ func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJ
 	if err := r.exec.DownloadSnapshot(ctx, id, snapshotID, temp); err != nil {
 		return commandFailed(op.Sequence, op.OperationID, op.Kind, err)
 	}
-	if err := dj.RecordDownloaded(key, temp, r.cfg.marker()); err != nil {
+	if err := dj.RecordDownloaded(key, layout.TempRelPath(id), r.cfg.marker()); err != nil {
 		return err
 	}
 	return r.store.writeDownload(dj)
@@ -175,7 +176,11 @@ func (r *run) verifyArtifact(ctx context.Context, op *journal.BackupExecutionJou
 	if err := r.store.writeDownload(dj); err != nil {
 		return "", err
 	}
-	sum, err := checksum.FromPath(ctx, TempDir(r.cfg.Dir, e.CanisterID))
+	temp, err := r.layout().ResolveTempPath(*e.TempPath)
+	if err != nil {
+		return "", err
+	}
+	sum, err := checksum.FromPath(ctx, temp)
 	if err != nil {
 		return "", err
 	}
@@ -224,11 +229,16 @@ func (r *run) finalize(ctx context.Context, op *journal.BackupExecutionJournalOp
 // temp directory is gone is a finalize interrupted after its rename, and is
 // accepted.
 func (r *run) moveArtifact(ctx context.Context, e journal.ArtifactJournalEntry) error {
-	if SafeSegment(e.ArtifactPath) != e.ArtifactPath {
-		return fmt.Errorf("artifact path %q of %s is not a plain name inside the backup directory", e.ArtifactPath, e.CanisterID)
+	dest, err := r.layout().Resolve(e.ArtifactPath)
+	if err != nil {
+		return err
 	}
-	temp := TempDir(r.cfg.Dir, e.CanisterID)
-	dest := r.store.path(e.ArtifactPath)
+	temp := r.layout().TempPath(e.CanisterID)
+	if e.TempPath != nil {
+		if temp, err = r.layout().ResolveTempPath(*e.TempPath); err != nil {
+			return err
+		}
+	}
 	if _, err := os.Lstat(dest); err == nil {
 		if _, terr := os.Lstat(temp); errors.Is(terr, fs.ErrNotExist) {
 			sum, err := checksum.FromPath(ctx, dest)
@@ -241,5 +251,7 @@ func (r *run) moveArtifact(ctx context.Context, e journal.ArtifactJournalEntry) 
 	if err := os.Rename(temp, dest); err != nil {
 		return fmt.Errorf("finalize artifact %s: %w", dest, err)
 	}
-	return syncDir(r.cfg.Dir)
+	return layout.SyncDir(r.cfg.Dir)
 }
+
+func (r *run) layout() layout.BackupLayout { return layout.New(r.cfg.Dir) }

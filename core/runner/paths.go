@@ -1,38 +1,13 @@
 package runner
 
-import (
-	"path/filepath"
-	"strings"
-)
+import "github.com/canic-backup/canic-backup/core/layout"
 
-// File names inside a backup directory (0.35.1 layout).
+// File names inside a backup directory (aliases of core/layout's).
 const (
-	PlanFile             = "backup-plan.json"
-	ExecutionJournalFile = "backup-execution-journal.json"
-	DownloadJournalFile  = "download-journal.json"
-	ManifestFile         = "fleet-backup-manifest.json"
+	PlanFile             = layout.PlanFile
+	ExecutionJournalFile = layout.ExecutionJournalFile
+	DownloadJournalFile  = layout.DownloadJournalFile
+	ManifestFile         = layout.ManifestFile
+	// LockFile is the runner's lock inside a backup directory.
+	LockFile = layout.ExecutionJournalFile + layout.LockSuffix
 )
-
-// SafeSegment returns value with every character outside [A-Za-z0-9_-]
-// replaced by '_': the artifact name of a canister.
-func SafeSegment(value string) string {
-	var b strings.Builder
-	for _, r := range value {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
-// ArtifactRelPath is the artifact path of canisterID relative to the backup
-// directory.
-func ArtifactRelPath(canisterID string) string { return SafeSegment(canisterID) }
-
-// TempDir is the in-flight download directory of canisterID under dir.
-func TempDir(dir, canisterID string) string {
-	return filepath.Join(dir, SafeSegment(canisterID)+".tmp")
-}

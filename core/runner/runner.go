@@ -17,7 +17,7 @@ import (
 // had stopped were restarted (see RestartedReasonPrefix).
 func Run(ctx context.Context, cfg Config, exec Executor) (*Response, error) {
 	s := store{dir: cfg.Dir}
-	unlock, err := s.lock()
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/runner/memexec"
 	"github.com/canic-backup/canic-backup/core/wire"
@@ -167,7 +168,7 @@ func TestResumeFromAnotherWorkingDirectory(t *testing.T) {
 	require.NoError(t, err)
 	dj := readDownload(t, abs)
 	require.NotNil(t, dj.Artifacts[0].TempPath)
-	assert.Equal(t, filepath.Join("backups", "b1", rootID+".tmp"), *dj.Artifacts[0].TempPath)
+	assert.Equal(t, rootID+".tmp", *dj.Artifacts[0].TempPath)
 
 	t.Chdir(t.TempDir())
 	resp, err := runner.Run(context.Background(), goldenConfig(abs), exec)
@@ -290,13 +291,22 @@ func TestUnrestartableCanisterStaysRecordedStopped(t *testing.T) {
 
 func TestLockedDirectoryIsRefused(t *testing.T) {
 	dir := goldenDir(t)
-	writeFile(t, filepath.Join(dir, runner.LockFile), []byte("pid=1\n"))
+	held, err := layout.New(dir).AcquireLock(context.Background(), layout.LockOptions{})
+	require.NoError(t, err)
 	exec := goldenExecutor()
-	_, err := runner.Run(context.Background(), goldenConfig(dir), exec)
+	_, err = runner.Run(context.Background(), goldenConfig(dir), exec)
 	require.ErrorIs(t, err, runner.ErrLocked)
 	assert.Contains(t, err.Error(), runner.LockFile)
 	assert.Empty(t, exec.Calls())
 	assert.NoFileExists(t, filepath.Join(dir, runner.ExecutionJournalFile))
+	require.NoError(t, held.Release())
+
+	// A lock file left by a dead 0.35.1 run does not block the run.
+	writeFile(t, filepath.Join(dir, runner.LockFile), []byte("pid=1\n"))
+	resp, err := runner.Run(context.Background(), goldenConfig(dir), exec)
+	require.NoError(t, err)
+	assert.True(t, resp.Complete)
+	assert.NoFileExists(t, filepath.Join(dir, runner.LockFile))
 }
 
 func TestPreflightFailureTouchesNothing(t *testing.T) {

@@ -1,35 +1,22 @@
 package runner
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 
-// LockFile is the runner's lock inside a backup directory.
-const LockFile = ExecutionJournalFile + ".lock"
-
-// ErrLocked is matched by the error Run returns when another run holds the
-// backup directory's lock.
-var ErrLocked = errors.New("backup execution journal is locked")
-
-// LockedError names the lock file another run holds.
-type LockedError struct {
-	Path string
-}
-
-func (e *LockedError) Error() string { return fmt.Sprintf("%v: %s", ErrLocked, e.Path) }
-
-// Unwrap makes the error match ErrLocked.
-func (e *LockedError) Unwrap() error { return ErrLocked }
+// ErrLocked is matched by the error Run returns when another live run
+// holds the backup directory's lock (a *layout.LockedError naming the
+// holder).
+var ErrLocked = layout.ErrLocked
 
 // store reads and writes the documents of one backup directory. Reads
 // validate; writes validate, then replace the file atomically (temp file,
@@ -40,23 +27,14 @@ type store struct {
 
 func (s store) path(name string) string { return filepath.Join(s.dir, name) }
 
-// lock takes the directory's exclusive run lock and returns its release.
-func (s store) lock() (func(), error) {
-	p := s.path(LockFile)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, &LockedError{Path: p}
-	}
+// lock takes the directory's exclusive run lock (a kernel flock, so a
+// crashed run never leaves a lock behind) and returns its release.
+func (s store) lock(ctx context.Context) (func(), error) {
+	l, err := layout.New(s.dir).AcquireLock(ctx, layout.LockOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", p, err)
+		return nil, err
 	}
-	_, werr := f.WriteString("pid=" + strconv.Itoa(os.Getpid()) + "\n")
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(p)
-		return nil, fmt.Errorf("lock %s: %w", p, err)
-	}
-	return func() { _ = os.Remove(p) }, nil
+	return func() { _ = l.Release() }, nil
 }
 
 func (s store) exists(name string) bool {
@@ -150,39 +128,8 @@ func (s store) writeJSON(name string, v any) error {
 	return s.writeAtomic(name, b)
 }
 
-// writeAtomic replaces dir/name with data: temp file, fsync, rename, fsync
-// of the directory.
+// writeAtomic durably replaces dir/name with data (core/layout: unique
+// temp file, fsync, rename, fsync of the directory).
 func (s store) writeAtomic(name string, data []byte) error {
-	target := s.path(name)
-	tmp := target + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := os.Rename(tmp, target); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	return syncDir(s.dir)
-}
-
-// syncDir fsyncs a directory so a rename inside it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	serr := d.Sync()
-	cerr := d.Close()
-	if err := errors.Join(serr, cerr); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return layout.WriteFileAtomic(s.path(name), data, 0o644)
 }
