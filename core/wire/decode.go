@@ -2,8 +2,8 @@ package wire
 
 import (
 	"encoding"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -93,12 +93,17 @@ func (d *decoder) value(n *Node, v reflect.Value, p *path) error {
 	if reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
 		u := v.Addr().Interface().(json.Unmarshaler)
 		if err := u.UnmarshalJSON(d.data[n.start:n.end]); err != nil {
-			// A nested wire error (the Unmarshaler decoded with wire) gets
-			// its path rebased onto this value's path.
+			// A wire error returned as is by an Unmarshaler that decoded
+			// with wire gets its path rebased onto this value's path; a
+			// wrapped one (its text is already rendered) is prefixed with
+			// this path and keeps its kind.
 			var we *Error
-			if errors.As(err, &we) && strings.HasPrefix(we.Path, "$") {
-				we.Path = p.String() + we.Path[1:]
-				return err
+			if errors.As(err, &we) {
+				if err == error(we) && strings.HasPrefix(we.Path, "$") {
+					we.Path = p.String() + we.Path[1:]
+					return err
+				}
+				return d.fail(p, we.Kind, "", err)
 			}
 			return d.fail(p, ErrInvalidValue, "", err)
 		}

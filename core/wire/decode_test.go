@@ -227,5 +227,22 @@ func TestUnmarshalerErrorsGetRebasedPaths(t *testing.T) {
 	assert.Equal(t, "a", v.Items[0].Src.Kind)
 	err := wire.Unmarshal([]byte(`{"items":[{"src":{"kind":"a"}},{"src":{}}]}`), &v)
 	require.ErrorIs(t, err, wire.ErrMissingField)
-	assert.Equal(t, `tagged source: missing field "kind" at $.items[1].src`, err.Error())
+	assert.Equal(t, `$.items[1].src: tagged source: missing field "kind" at $`, err.Error())
+
+	var w struct {
+		Src plainTagged `json:"src"`
+	}
+	err = wire.Unmarshal([]byte(`{"src":{"kind":5}}`), &w)
+	require.ErrorIs(t, err, wire.ErrInvalidType)
+	assert.Equal(t, "$.src.kind: invalid type: integer `5`, expected a string", err.Error())
+}
+
+// plainTagged returns wire's error unwrapped, so its path is rebased.
+type plainTagged struct{ Kind string }
+
+func (t *plainTagged) UnmarshalJSON(b []byte) error {
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	return wire.Unmarshal(b, &head)
 }

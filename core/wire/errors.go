@@ -48,7 +48,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	switch {
-	case e.Kind == ErrMissingField || e.Kind == ErrDuplicateField:
+	case (e.Kind == ErrMissingField || e.Kind == ErrDuplicateField) && e.Err == nil:
 		b.WriteString(e.Kind.Error())
 		b.WriteString(` "`)
 		b.WriteString(e.Field)
