@@ -71,7 +71,7 @@ type readDataResult struct {
 }
 
 // envelopeBytes signs req as id (unsigned when id is anonymous).
-func envelopeBytes(t *testing.T, id identity.Identity, req agent.Request) (agent.RequestID, []byte) {
+func envelopeBytes(t testing.TB, id identity.Identity, req agent.Request) (agent.RequestID, []byte) {
 	t.Helper()
 	rid := agent.NewRequestID(req)
 	env := agent.Envelope{Content: req}
@@ -134,7 +134,7 @@ func post(t *testing.T, url string, body []byte) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func mustArgs(t *testing.T, args ...any) []byte {
+func mustArgs(t testing.TB, args ...any) []byte {
 	t.Helper()
 	b, err := idl.Marshal(args)
 	require.NoError(t, err)
