@@ -63,6 +63,11 @@ var incompatibleRe = regexp.MustCompile(`(?i)incompatible API version with plugi
 func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	cmd := cloneCmd(cfg.Cmd)
 	if cmd.Err != nil {
+		// exec.Error repeats the name; keep only its cause.
+		var ee *exec.Error
+		if errors.As(cmd.Err, &ee) {
+			return nil, &LaunchError{Executor: cfg.Name, Path: ee.Name, Err: ee.Err}
+		}
 		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: cmd.Err}
 	}
 	fi, err := os.Stat(cmd.Path)

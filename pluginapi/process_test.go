@@ -242,7 +242,7 @@ func TestMissingBinaryIsOneClearError(t *testing.T) {
 	defer client2.Close()
 	_, err = client2.Info(context.Background())
 	require.ErrorAs(t, err, &le)
-	assert.Contains(t, err.Error(), `executor "ghost": cannot start plugin canic-no-such-plugin-xyz`)
+	assert.Equal(t, `executor "ghost": cannot start plugin canic-no-such-plugin-xyz: executable file not found in $PATH`, err.Error())
 	assert.Equal(t, 1, strings.Count(err.Error(), "canic-no-such-plugin-xyz"+":"), "no repeated wrapping: %v", err)
 }
 
