@@ -124,74 +124,11 @@ func (e *Executor) Preflight(ctx context.Context, req runner.PreflightRequest) (
 	if err := e.call(ctx, "preflight"); err != nil {
 		return plan.BackupExecutionPreflightReceipts{}, err
 	}
-	p := req.Plan
-	live := p.TopologyHashBeforeQuiesce
+	live := req.Plan.TopologyHashBeforeQuiesce
 	if e.hashAtPreflight != "" {
 		live = e.hashAtPreflight
 	}
-	b := plan.BackupExecutionPreflightReceipts{
-		PlanID:      p.PlanID,
-		PreflightID: req.PreflightID,
-		ValidatedAt: req.ValidatedAt,
-		ExpiresAt:   req.ExpiresAt,
-		Topology: plan.TopologyPreflightReceipt{
-			PlanID:                    p.PlanID,
-			PreflightID:               req.PreflightID,
-			TopologyHashBeforeQuiesce: p.TopologyHashBeforeQuiesce,
-			TopologyHashAtPreflight:   live,
-			Targets:                   []plan.TopologyPreflightTarget{},
-			ValidatedAt:               req.ValidatedAt,
-			ExpiresAt:                 req.ExpiresAt,
-			Message:                   plan.Str("root registry matched planned topology"),
-		},
-		ControlAuthority:      []plan.ControlAuthorityReceipt{},
-		SnapshotReadAuthority: []plan.SnapshotReadAuthorityReceipt{},
-		Quiescence: plan.QuiescencePreflightReceipt{
-			PlanID:           p.PlanID,
-			PreflightID:      req.PreflightID,
-			QuiescencePolicy: p.QuiescencePolicy,
-			Accepted:         true,
-			Targets:          []plan.QuiescencePreflightTarget{},
-			ValidatedAt:      req.ValidatedAt,
-			ExpiresAt:        req.ExpiresAt,
-			Message:          plan.Str("crash-consistent operator backup accepted"),
-		},
-	}
-	for _, t := range p.Targets {
-		b.Topology.Targets = append(b.Topology.Targets, plan.TopologyPreflightTarget{
-			CanisterID: t.CanisterID, ParentCanisterID: t.ParentCanisterID, Depth: t.Depth,
-		})
-		b.Quiescence.Targets = append(b.Quiescence.Targets, plan.QuiescencePreflightTarget{
-			CanisterID: t.CanisterID, Role: t.Role, ParentCanisterID: t.ParentCanisterID,
-		})
-		b.ControlAuthority = append(b.ControlAuthority, plan.ControlAuthorityReceipt{
-			PlanID:           p.PlanID,
-			PreflightID:      req.PreflightID,
-			TargetCanisterID: t.CanisterID,
-			Authority: plan.ControlAuthority{
-				Source:   plan.ControlAuthoritySource{Kind: plan.ControlOperatorController},
-				Evidence: plan.EvidenceProven,
-			},
-			ProofSource: plan.ProofManagementStatus,
-			ValidatedAt: req.ValidatedAt,
-			ExpiresAt:   req.ExpiresAt,
-			Message:     plan.Str("icp canister status succeeded"),
-		})
-		b.SnapshotReadAuthority = append(b.SnapshotReadAuthority, plan.SnapshotReadAuthorityReceipt{
-			PlanID:           p.PlanID,
-			PreflightID:      req.PreflightID,
-			TargetCanisterID: t.CanisterID,
-			Authority: plan.SnapshotReadAuthority{
-				Source:   plan.ReadSourceOperatorController,
-				Evidence: plan.EvidenceProven,
-			},
-			ProofSource: plan.ProofManagementStatus,
-			ValidatedAt: req.ValidatedAt,
-			ExpiresAt:   req.ExpiresAt,
-			Message:     plan.Str("operator control permits snapshot read"),
-		})
-	}
-	return b, nil
+	return runner.OperatorReceipts(req, live), nil
 }
 
 // StopCanister marks canisterID stopped.
