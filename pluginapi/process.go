@@ -62,6 +62,9 @@ var incompatibleRe = regexp.MustCompile(`(?i)incompatible API version with plugi
 // path kills what was started.
 func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	cmd := cloneCmd(cfg.Cmd)
+	// The host's environment first, then the template's, so the template's
+	// settings win (go-plugin would append the host's last).
+	cmd.Env = append(os.Environ(), cmd.Env...)
 	if cmd.Err != nil {
 		// exec.Error repeats the name; keep only its cause.
 		var ee *exec.Error
@@ -98,6 +101,7 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 		AutoMTLS:         true,
 		Logger:           logger,
 		StartTimeout:     cfg.StartTimeout,
+		SkipHostEnv:      true,
 	})
 	p := &process{name: cfg.Name, client: client, cmd: cmd}
 	rpc, err := client.Client()

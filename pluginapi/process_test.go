@@ -275,3 +275,32 @@ func sha256File(t *testing.T, path string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+func TestTemplateEnvironmentWinsOverHostEnvironment(t *testing.T) {
+	t.Setenv("LOCALDIR_ROOT", "/nonexistent-host-value")
+	f := newFixture(t, bins.localdir, "0s", pluginapi.ClientConfig{})
+	_, err := f.client.Info(f.ctx(t))
+	require.NoError(t, err)
+	assert.FileExists(t, filepath.Join(f.root, "plugin.pid"), "the plugin served the template's LOCALDIR_ROOT")
+}
+
+func TestRestartsStopAfterMaxRestarts(t *testing.T) {
+	f := newFixture(t, bins.localdir, "0s", pluginapi.ClientConfig{MaxRestarts: 1})
+	f.client.Close()
+	cmd := exec.Command(bins.localdir)
+	cmd.Env = []string{"LOCALDIR_ROOT=" + f.root, "LOCALDIR_CRASH_ON=CanisterStatus"}
+	client, err := pluginapi.NewClient(pluginapi.ClientConfig{Name: "crashy", Cmd: cmd, MaxRestarts: 1})
+	require.NoError(t, err)
+	defer client.Close()
+
+	for i := 0; i < 2; i++ {
+		_, err = client.CanisterStatus(f.ctx(t), f.target)
+		var exit *pluginapi.ExitError
+		require.ErrorAs(t, err, &exit, "call %d: %v", i, err)
+		assert.Equal(t, "exit status 3", exit.Status)
+		assert.Equal(t, `executor "crashy": plugin process exited during CanisterStatus (exit status 3); the next operation restarts it`, err.Error())
+	}
+	_, err = client.Info(f.ctx(t))
+	require.Error(t, err)
+	assert.Equal(t, `executor "crashy": internal: plugin died 2 times in a row; not restarting it again`, err.Error())
+}

@@ -8,6 +8,8 @@
 //	LOCALDIR_ROOT         the directory it serves (required)
 //	LOCALDIR_CHUNK_SIZE   transfer chunk size in bytes (default 65536)
 //	LOCALDIR_CHUNK_DELAY  pause before each chunk, e.g. 20ms (default 0)
+//	LOCALDIR_CRASH_ON     a method name; the process exits with status 3
+//	                      when it receives that call (for crash tests)
 //
 // Build with -ldflags "-X main.protocolVersion=2" to get a plugin that
 // announces another protocol version, for testing the host's refusal.
@@ -62,5 +64,6 @@ func main() {
 	}
 	_ = os.WriteFile(filepath.Join(root, "plugin.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	logger.Info("serving", "root", root)
+	opts.CrashOn = os.Getenv("LOCALDIR_CRASH_ON")
 	pluginapi.ServeWith(store.New(root, opts), serve)
 }

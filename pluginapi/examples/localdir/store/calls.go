@@ -49,6 +49,9 @@ func ReadCalls(root string) ([]Call, error) {
 // record returns a function, to be deferred, that appends the call and its
 // outcome to the call log.
 func (s *Store) record(ctx context.Context, method string, args any) func(*error) {
+	if s.opts.CrashOn == method {
+		os.Exit(3)
+	}
 	return func(errp *error) {
 		var err error
 		if errp != nil {

@@ -32,6 +32,9 @@ type Options struct {
 	ChunkDelay time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// CrashOn names a method on whose call the process exits with status
+	// 3, to simulate a plugin crash in tests.
+	CrashOn string
 }
 
 // Store is a pluginapi.Executor over a local directory.
