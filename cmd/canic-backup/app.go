@@ -18,6 +18,9 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+	// openExecutor starts `backup run`'s executor; nil means the plugin
+	// named on the command line (openPlugin). Tests inject an in-memory one.
+	openExecutor openExecutor
 }
 
 // osEnv is the env of a real process.

@@ -11,6 +11,7 @@ func backupCommand(e env) *cli.Command {
 		Action:       familyAction,
 		Subcommands: []*cli.Command{
 			backupPlanCommand(e),
+			backupRunCommand(e),
 			backupStatusCommand(e),
 			backupVerifyCommand(e),
 		},

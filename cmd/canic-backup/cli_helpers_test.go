@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/internal/golden"
 )
 
@@ -27,12 +28,23 @@ type result struct {
 // runCLI runs the app in-process with args (without the program name).
 func runCLI(t *testing.T, args ...string) result {
 	t.Helper()
+	return runCLIWith(t, nil, args...)
+}
+
+// runCLIWith is runCLI with `backup run`'s executor replaced by exec.
+func runCLIWith(t *testing.T, exec runner.Executor, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	e := env{
 		stdout: &out,
 		stderr: &errOut,
 		getenv: func(string) string { return "" },
 		now:    func() time.Time { return goldenNow },
+	}
+	if exec != nil {
+		e.openExecutor = func(context.Context, executorSpec) (runner.Executor, func() error, error) {
+			return exec, func() error { return nil }, nil
+		}
 	}
 	code := run(context.Background(), append([]string{"canic-backup"}, args...), e)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}

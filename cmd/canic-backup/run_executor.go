@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+
+	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/registry"
+	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/core/topology"
+	"github.com/canic-backup/canic-backup/pluginapi"
+)
+
+// executorSpec says which executor `backup run` drives.
+type executorSpec struct {
+	// Plugin is the executor plugin binary.
+	Plugin string
+	// SHA256 pins the plugin binary's digest when set.
+	SHA256 string
+	// Network is the plan's network.
+	Network string
+}
+
+// openExecutor starts the executor of spec and returns it with its closer.
+type openExecutor func(ctx context.Context, spec executorSpec) (runner.Executor, func() error, error)
+
+// openPlugin launches spec.Plugin through pluginapi and adapts it.
+func openPlugin(ctx context.Context, spec executorSpec) (runner.Executor, func() error, error) {
+	client, err := pluginapi.NewClient(pluginapi.ClientConfig{
+		Name:   "plugin",
+		Cmd:    exec.Command(spec.Plugin),
+		SHA256: spec.SHA256,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("executor plugin %s: %w", spec.Plugin, err)
+	}
+	if err := client.Start(ctx); err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("executor plugin %s: %w", spec.Plugin, err)
+	}
+	return &pluginExecutor{exec: client, network: spec.Network}, client.Close, nil
+}
+
+// pluginExecutor adapts a pluginapi.Executor to runner.Executor. Preflight
+// re-reads the registry, hashes it as planning did, and checks every
+// target's status, as 0.35.1's ICP executor did.
+type pluginExecutor struct {
+	exec    pluginapi.Executor
+	network string
+}
+
+func (p *pluginExecutor) target(id string) pluginapi.Target {
+	return pluginapi.Target{Network: p.network, CanisterID: id}
+}
+
+// commandError classifies a plugin error for the journal: status is the
+// plugin error code ("not-stopped", "transient", ...) or "plugin".
+func commandError(err error) error {
+	if err == nil {
+		return nil
+	}
+	status := string(pluginapi.CodeOf(err))
+	if status == "" {
+		status = "plugin"
+	}
+	return &runner.CommandError{Status: status, Message: err.Error()}
+}
+
+// Preflight implements runner.Executor.
+func (p *pluginExecutor) Preflight(ctx context.Context, req runner.PreflightRequest) (pbundle plan.BackupExecutionPreflightReceipts, err error) {
+	entries, err := p.exec.QueryRegistry(ctx, req.Plan.Network, req.Plan.RootCanisterID)
+	if err != nil {
+		return pbundle, &runner.CommandError{Status: "preflight", Message: "query registry: " + err.Error()}
+	}
+	reg := make([]registry.Entry, 0, len(entries))
+	for _, e := range entries {
+		reg = append(reg, registry.Entry{
+			Pid: e.PID, Role: optional(e.Role), ParentPid: optional(e.ParentPID), ModuleHash: optional(e.ModuleHash),
+		})
+	}
+	hash, err := topology.HashRegistry(reg)
+	if err != nil {
+		return pbundle, &runner.CommandError{Status: "preflight", Message: err.Error()}
+	}
+	for _, t := range req.Plan.Targets {
+		if _, err := p.exec.CanisterStatus(ctx, p.target(t.CanisterID)); err != nil {
+			return pbundle, commandError(err)
+		}
+	}
+	return runner.OperatorReceipts(req, hash.Hash), nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// StopCanister implements runner.Executor.
+func (p *pluginExecutor) StopCanister(ctx context.Context, id string) error {
+	return commandError(p.exec.StopCanister(ctx, p.target(id)))
+}
+
+// StartCanister implements runner.Executor.
+func (p *pluginExecutor) StartCanister(ctx context.Context, id string) error {
+	return commandError(p.exec.StartCanister(ctx, p.target(id)))
+}
+
+// CreateSnapshot implements runner.Executor.
+func (p *pluginExecutor) CreateSnapshot(ctx context.Context, id string) (string, error) {
+	info, err := p.exec.CreateSnapshot(ctx, p.target(id))
+	if err != nil {
+		return "", commandError(err)
+	}
+	return info.ID, nil
+}
+
+// DownloadSnapshot implements runner.Executor.
+func (p *pluginExecutor) DownloadSnapshot(ctx context.Context, id, snapshotID, dir string) error {
+	_, err := p.exec.DownloadSnapshot(ctx, p.target(id), snapshotID, dir, nil)
+	return commandError(err)
+}
