@@ -61,6 +61,23 @@ func (e *Executor) SetSnapshotID(canisterID, snapshotID string) {
 	e.snapIDs[canisterID] = snapshotID
 }
 
+// AddSnapshot records an existing snapshot of canisterID (taken before
+// this executor existed, e.g. by an earlier process) so it can be
+// downloaded.
+func (e *Executor) AddSnapshot(canisterID, snapshotID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.snapshots[canisterID] = append(e.snapshots[canisterID], snapshotID)
+}
+
+// SetStopped marks canisterID stopped without recording a call (a canister
+// a previous process left stopped).
+func (e *Executor) SetStopped(canisterID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped[canisterID] = true
+}
+
 // SetTopologyHashAtPreflight makes Preflight report hash as the live
 // topology hash instead of the plan's.
 func (e *Executor) SetTopologyHashAtPreflight(hash string) {
