@@ -324,3 +324,19 @@ func TestSingleFileArtifactVerifies(t *testing.T) {
 	assert.Equal(t, 1, rep.DurableArtifacts)
 	assert.Equal(t, dir+"/artifacts/root", rep.Artifacts[0].ArtifactPath)
 }
+
+// Run from the directory 0.35.1 ran in, the report is the golden report
+// byte for byte.
+func TestGoldenVerifyReportByteIdentical(t *testing.T) {
+	src := goldenLayout(t)
+	want := strings.TrimRight(string(golden.Read(t, "backup/extra/backup-verify-report.json")), "\n")
+	work := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(work, "backups"), 0o755))
+	require.NoError(t, os.Rename(src, filepath.Join(work, "backups", "fleet-demo-20260512-140000")))
+	t.Chdir(work)
+	rep, err := Layout(context.Background(), "backups/fleet-demo-20260512-140000")
+	require.NoError(t, err)
+	out, err := wire.MarshalPretty(rep)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(out))
+}
