@@ -1,0 +1,547 @@
+package dfx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aviate-labs/agent-go/principal"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/canic-backup/canic-backup/pluginapi"
+)
+
+// Version is this executor's version, reported by Info.
+const Version = "0.1.0"
+
+// progressInterval is how often a transfer's directory is measured for
+// progress events.
+const progressInterval = 100 * time.Millisecond
+
+// Executor drives icp or dfx. It implements pluginapi.Executor. Create it
+// with New and release its private directory with Close.
+type Executor struct {
+	s    Settings
+	sel  selection
+	r    *runner
+	log  hclog.Logger
+	home string
+
+	idMu     sync.Mutex
+	identity string
+}
+
+var _ pluginapi.Executor = (*Executor)(nil)
+
+// Option tunes New.
+type Option func(*Executor)
+
+// WithObserver reports every command the executor starts and finishes.
+func WithObserver(o Observer) Option { return func(e *Executor) { e.r.observe = o } }
+
+// New validates s (after applying defaults), resolves the binary, prepares
+// the private directory and, when IdentityPEM is set, imports the key into
+// a private ICP_HOME. A bad setting is a *pluginapi.Error with
+// CodeInvalidArgument that names the field and value.
+func New(ctx context.Context, s Settings, log hclog.Logger, opts ...Option) (*Executor, error) {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		return nil, &pluginapi.Error{Code: pluginapi.CodeInvalidArgument, Message: err.Error()}
+	}
+	bin, err := s.binaryPath()
+	if err != nil {
+		return nil, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "binary = %q: %v", s.Binary, err)
+	}
+	home, err := privateHome()
+	if err != nil {
+		return nil, err
+	}
+	dir := s.ProjectDir
+	if dir == "" {
+		dir = home
+	}
+	icpHome := ""
+	if s.IdentityPEM != "" {
+		icpHome = filepath.Join(home, "icp-home")
+	}
+	e := &Executor{
+		s: s, sel: selectionOf(s), log: log.Named(string(s.Flavor)), home: home,
+		r: &runner{bin: bin, dir: dir, env: environ(s.Flavor, icpHome, s.Env), sem: make(chan struct{}, s.Concurrency),
+			maxOut: s.MaxOutputBytes, errLines: s.StderrLines},
+	}
+	e.r.log = e.log
+	for _, o := range opts {
+		o(e)
+	}
+	if s.IdentityPEM != "" {
+		if err := e.importIdentity(ctx, s.Identity, s.IdentityPEM); err != nil {
+			_ = e.Close()
+			return nil, err
+		}
+	}
+	e.log.Info("executor ready", "binary", bin, "network", s.Network, "environment", s.Environment,
+		"identity", s.Identity, "concurrency", s.Concurrency)
+	return e, nil
+}
+
+// Close removes the executor's private directory (and with it any imported
+// identity).
+func (e *Executor) Close() error {
+	if e.home == "" {
+		return nil
+	}
+	err := os.RemoveAll(e.home)
+	e.home = ""
+	return err
+}
+
+// Settings returns the effective settings (defaults applied).
+func (e *Executor) Settings() Settings { return e.s }
+
+func (e *Executor) icp() bool { return e.s.Flavor == FlavorICP }
+
+// exec runs one non-transfer command for op on canister cid.
+func (e *Executor) exec(ctx context.Context, op, cid string, args []string) (output, error) {
+	return e.r.run(ctx, op, cid, e.s.CommandTimeout, args)
+}
+
+// Info reports the flavor, version and capabilities.
+func (e *Executor) Info(context.Context) (pluginapi.Info, error) {
+	return pluginapi.Info{
+		Name: string(e.s.Flavor), Version: Version, ProtocolVersion: pluginapi.ProtocolVersion,
+		Capabilities: []pluginapi.Capability{pluginapi.CapabilityResumeDownload, pluginapi.CapabilityUpload,
+			pluginapi.CapabilityRegistry, pluginapi.CapabilityPreflight},
+	}, nil
+}
+
+func checkCanister(what, cid string) error {
+	if cid == "" {
+		return pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: canister id is empty", what)
+	}
+	if _, err := principal.Decode(cid); err != nil {
+		return pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: canister id %q is not a textual principal: %v", what, cid, err)
+	}
+	return nil
+}
+
+func checkSnapshot(what, id string) error {
+	if id == "" {
+		return pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: snapshot id is empty", what)
+	}
+	if !isHex(id) {
+		return pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: snapshot id %q is not hex", what, id)
+	}
+	return nil
+}
+
+// CanisterStatus runs `canister status` (icp: --json, numbers as
+// '_'-separated strings; dfx: text).
+func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (pluginapi.CanisterStatus, error) {
+	what := "status of canister " + t.CanisterID
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return pluginapi.CanisterStatus{}, err
+	}
+	args := dfxStatusArgv(e.sel, t.CanisterID)
+	if e.icp() {
+		args = icpStatusArgv(e.sel, t.CanisterID)
+	}
+	out, err := e.exec(ctx, "CanisterStatus", t.CanisterID, args)
+	if err != nil {
+		return pluginapi.CanisterStatus{}, protocolError(what, err)
+	}
+	var st pluginapi.CanisterStatus
+	if e.icp() {
+		st, err = parseICPStatus(out.stdout)
+		if err != nil {
+			if alt, terr := parseICPStatusText(out.stdout); terr == nil {
+				st, err = alt, nil
+			}
+		}
+	} else {
+		st, err = parseDFXStatus(out.stdout)
+	}
+	if err != nil {
+		return st, protocolError(what, e.r.parseError(args, out, err))
+	}
+	return st, nil
+}
+
+// StopCanister runs `canister stop`, which returns once the canister is
+// stopped.
+func (e *Executor) StopCanister(ctx context.Context, t pluginapi.Target) error {
+	return e.simple(ctx, "StopCanister", "stop canister "+t.CanisterID, t.CanisterID, icpStopArgv, dfxStopArgv)
+}
+
+// StartCanister runs `canister start`.
+func (e *Executor) StartCanister(ctx context.Context, t pluginapi.Target) error {
+	return e.simple(ctx, "StartCanister", "start canister "+t.CanisterID, t.CanisterID, icpStartArgv, dfxStartArgv)
+}
+
+func (e *Executor) simple(ctx context.Context, op, what, cid string, icpArgv, dfxArgv func(selection, string) []string) error {
+	if err := checkCanister(what, cid); err != nil {
+		return err
+	}
+	args := dfxArgv(e.sel, cid)
+	if e.icp() {
+		args = icpArgv(e.sel, cid)
+	}
+	_, err := e.exec(ctx, op, cid, args)
+	return protocolError(what, err)
+}
+
+// CreateSnapshot runs `canister snapshot create` (icp: --json; dfx: the
+// id from its sentence, then time and size from the list).
+func (e *Executor) CreateSnapshot(ctx context.Context, t pluginapi.Target) (pluginapi.SnapshotInfo, error) {
+	what := "create a snapshot of canister " + t.CanisterID
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return pluginapi.SnapshotInfo{}, err
+	}
+	if e.icp() {
+		args := icpCreateArgv(e.sel, t.CanisterID)
+		out, err := e.exec(ctx, "CreateSnapshot", t.CanisterID, args)
+		if err != nil {
+			return pluginapi.SnapshotInfo{}, protocolError(what, err)
+		}
+		info, err := parseICPCreate(out.stdout)
+		if err != nil {
+			return info, protocolError(what, e.r.parseError(args, out, err))
+		}
+		return info, nil
+	}
+	args := dfxCreateArgv(e.sel, t.CanisterID)
+	out, err := e.exec(ctx, "CreateSnapshot", t.CanisterID, args)
+	if err != nil {
+		return pluginapi.SnapshotInfo{}, protocolError(what, err)
+	}
+	id, err := parseDFXCreate(out.stdout)
+	if err != nil {
+		return pluginapi.SnapshotInfo{}, protocolError(what, e.r.parseError(args, out, err))
+	}
+	list, err := e.ListSnapshots(ctx, t)
+	if err != nil {
+		return pluginapi.SnapshotInfo{ID: id}, err
+	}
+	for _, s := range list {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return pluginapi.SnapshotInfo{ID: id}, nil
+}
+
+// ListSnapshots runs `canister snapshot list` (icp: --json; dfx: text),
+// oldest first.
+func (e *Executor) ListSnapshots(ctx context.Context, t pluginapi.Target) ([]pluginapi.SnapshotInfo, error) {
+	what := "list snapshots of canister " + t.CanisterID
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return nil, err
+	}
+	args := dfxListArgv(e.sel, t.CanisterID)
+	parse := parseDFXList
+	if e.icp() {
+		args, parse = icpListArgv(e.sel, t.CanisterID), parseICPList
+	}
+	out, err := e.exec(ctx, "ListSnapshots", t.CanisterID, args)
+	if err != nil {
+		return nil, protocolError(what, err)
+	}
+	list, err := parse(out.stdout)
+	if err != nil {
+		return nil, protocolError(what, e.r.parseError(args, out, err))
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].TakenAtNanos < list[j].TakenAtNanos })
+	return list, nil
+}
+
+// DeleteSnapshot runs `canister snapshot delete`.
+func (e *Executor) DeleteSnapshot(ctx context.Context, t pluginapi.Target, snapshotID string) error {
+	what := fmt.Sprintf("delete snapshot %s of canister %s", snapshotID, t.CanisterID)
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return err
+	}
+	if err := checkSnapshot(what, snapshotID); err != nil {
+		return err
+	}
+	args := dfxDeleteArgv(e.sel, t.CanisterID, snapshotID)
+	if e.icp() {
+		args = icpDeleteArgv(e.sel, t.CanisterID, snapshotID)
+	}
+	_, err := e.exec(ctx, "DeleteSnapshot", t.CanisterID, args)
+	return protocolError(what, err)
+}
+
+// LoadSnapshot runs `icp canister snapshot restore` / `dfx canister
+// snapshot load`.
+func (e *Executor) LoadSnapshot(ctx context.Context, t pluginapi.Target, snapshotID string) error {
+	what := fmt.Sprintf("load snapshot %s into canister %s", snapshotID, t.CanisterID)
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return err
+	}
+	if err := checkSnapshot(what, snapshotID); err != nil {
+		return err
+	}
+	args := dfxLoadArgv(e.sel, t.CanisterID, snapshotID)
+	if e.icp() {
+		args = icpLoadArgv(e.sel, t.CanisterID, snapshotID)
+	}
+	_, err := e.exec(ctx, "LoadSnapshot", t.CanisterID, args)
+	return protocolError(what, err)
+}
+
+// QueryRegistry calls root's canic_subnet_registry query through the CLI
+// (icp: --json, candid from response_bytes; dfx: --output raw) and decodes
+// the candid reply. The network argument is ignored: the executor's
+// configured network is used.
+func (e *Executor) QueryRegistry(ctx context.Context, _ string, root string) ([]pluginapi.RegistryEntry, error) {
+	what := "query canic_subnet_registry of root " + root
+	if err := checkCanister(what, root); err != nil {
+		return nil, err
+	}
+	args := dfxRegistryArgv(e.sel, root)
+	parse := parseDFXCall
+	if e.icp() {
+		args, parse = icpRegistryArgv(e.sel, root), parseICPCall
+	}
+	out, err := e.exec(ctx, "QueryRegistry", root, args)
+	if err != nil {
+		return nil, protocolError(what, err)
+	}
+	raw, err := parse(out.stdout)
+	if err == nil {
+		var entries []pluginapi.RegistryEntry
+		if entries, err = decodeRegistry(raw); err == nil {
+			return entries, nil
+		}
+		if !errors.Is(err, ErrUnparsable) {
+			return nil, pluginapi.Errorf(pluginapi.CodeInternal, "%s: %v", what, err)
+		}
+	}
+	return nil, protocolError(what, e.r.parseError(args, out, err))
+}
+
+// Identity returns the principal the executor acts as (cached).
+func (e *Executor) Identity(ctx context.Context) (string, error) {
+	e.idMu.Lock()
+	defer e.idMu.Unlock()
+	if e.identity != "" {
+		return e.identity, nil
+	}
+	args := dfxPrincipalArgv(e.sel)
+	if e.icp() {
+		args = icpPrincipalArgv(e.sel)
+	}
+	out, err := e.exec(ctx, "Identity", "", args)
+	if err != nil {
+		return "", protocolError("identity principal", err)
+	}
+	p, err := parsePrincipal(out.stdout)
+	if err != nil {
+		return "", protocolError("identity principal", e.r.parseError(args, out, err))
+	}
+	e.identity = p
+	return p, nil
+}
+
+// Preflight reads the identity's principal, then the status of every
+// target in parallel (bounded by Settings.Concurrency). A target that
+// cannot be inspected carries its error.
+func (e *Executor) Preflight(ctx context.Context, req pluginapi.PreflightRequest) (pluginapi.PreflightReport, error) {
+	id, err := e.Identity(ctx)
+	if err != nil {
+		return pluginapi.PreflightReport{}, err
+	}
+	rep := pluginapi.PreflightReport{Identity: id, Targets: make([]pluginapi.PreflightTarget, len(req.CanisterIDs))}
+	var wg sync.WaitGroup
+	for i, cid := range req.CanisterIDs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pt := pluginapi.PreflightTarget{CanisterID: cid}
+			st, err := e.CanisterStatus(ctx, pluginapi.Target{Network: req.Network, CanisterID: cid})
+			if err != nil {
+				var pe *pluginapi.Error
+				if !errors.As(err, &pe) {
+					pe = &pluginapi.Error{Code: pluginapi.CodeOf(err), Message: err.Error()}
+				}
+				pt.Err = pe
+			} else {
+				pt.Status, pt.Controllers, pt.ModuleHash = st.Status, st.Controllers, st.ModuleHash
+				for _, c := range st.Controllers {
+					pt.IdentityIsController = pt.IdentityIsController || c == id
+					pt.RootIsController = pt.RootIsController || (req.Root != "" && c == req.Root)
+				}
+			}
+			rep.Targets[i] = pt
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("preflight: %w", err)
+	}
+	return rep, nil
+}
+
+// DownloadSnapshot runs the CLI's own download into dir. When dir already
+// holds an interrupted download (metadata.json for icp, any snapshot file
+// for dfx) it passes --resume; progress is measured from the directory
+// (icp's .download_progress.json while it exists) every 100 ms. On success
+// icp's .lock is removed and an empty stable_memory.bin is written when
+// dfx omitted it, so the directory has the agent driver's layout.
+func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, snapshotID, dir string, progress pluginapi.ProgressFunc) (pluginapi.TransferResult, error) {
+	what := fmt.Sprintf("download snapshot %s of canister %s", snapshotID, t.CanisterID)
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return pluginapi.TransferResult{}, err
+	}
+	if err := checkSnapshot(what, snapshotID); err != nil {
+		return pluginapi.TransferResult{}, err
+	}
+	if dir == "" {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: directory is empty", what)
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: directory %q: %v", what, dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: create directory %s: %v", what, dir, err)
+	}
+	var resume bool
+	var args []string
+	if e.icp() {
+		_, statErr := os.Stat(filepath.Join(dir, metadataFile))
+		resume = statErr == nil
+		args = icpDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
+	} else {
+		resume = hasSnapshotFiles(dir)
+		args = dfxDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
+	}
+	var resumed uint64
+	if resume {
+		resumed = bytesPresent(dir)
+	}
+	if _, err := e.transfer(ctx, "DownloadSnapshot", t.CanisterID, args, dir, progress); err != nil {
+		return pluginapi.TransferResult{}, protocolError(what, err)
+	}
+	_ = os.Remove(filepath.Join(dir, icpLockFile))
+	stable := filepath.Join(dir, "stable_memory.bin")
+	if _, err := os.Stat(stable); errors.Is(err, os.ErrNotExist) {
+		if err := os.WriteFile(stable, nil, 0o644); err != nil {
+			return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: write empty %s: %v", what, stable, err)
+		}
+	}
+	total, err := treeBytes(dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: measure %s: %v", what, dir, err)
+	}
+	if resumed > total {
+		resumed = total
+	}
+	if progress != nil {
+		progress(pluginapi.Progress{BytesDone: total, BytesTotal: total})
+	}
+	return pluginapi.TransferResult{SnapshotID: snapshotID, Bytes: total, ResumedBytes: resumed}, nil
+}
+
+// UploadSnapshot runs the CLI's own upload of dir as a new snapshot of t.
+// icp gets --resume only when its .upload_progress.json is present (a fresh
+// upload with --resume fails in icp 1.5.0); dfx gets --resume <id> when
+// its <id>.json progress file is present.
+func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir string, progress pluginapi.ProgressFunc) (pluginapi.TransferResult, error) {
+	what := fmt.Sprintf("upload %s as a snapshot of canister %s", dir, t.CanisterID)
+	if err := checkCanister(what, t.CanisterID); err != nil {
+		return pluginapi.TransferResult{}, err
+	}
+	if dir == "" {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: directory is empty", what)
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: %v", what, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, metadataFile)); err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: %s has no %s", what, dir, metadataFile)
+	}
+	total, err := treeBytes(dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: %v", what, err)
+	}
+	var args []string
+	if e.icp() {
+		_, perr := os.Stat(filepath.Join(dir, icpUploadProgress))
+		args = icpUploadArgv(e.sel, t.CanisterID, dir, perr == nil)
+	} else {
+		args = dfxUploadArgv(e.sel, t.CanisterID, dir, dfxUploadResumeID(dir))
+	}
+	if progress != nil {
+		progress(pluginapi.Progress{BytesTotal: total})
+	}
+	out, err := e.transfer(ctx, "UploadSnapshot", t.CanisterID, args, "", nil)
+	if err != nil {
+		return pluginapi.TransferResult{}, protocolError(what, err)
+	}
+	var id string
+	if e.icp() {
+		id, err = parseICPUpload(out.stdout)
+	} else {
+		id, err = parseDFXUpload(out.stdout, out.stderr)
+	}
+	if err != nil {
+		return pluginapi.TransferResult{}, protocolError(what, e.r.parseError(args, out, err))
+	}
+	_ = os.Remove(filepath.Join(dir, icpLockFile))
+	if progress != nil {
+		progress(pluginapi.Progress{BytesDone: total, BytesTotal: total})
+	}
+	return pluginapi.TransferResult{SnapshotID: id, Bytes: total}, nil
+}
+
+// transfer runs a download or upload command under TransferTimeout in a
+// goroutine and, while it runs, reports progress measured from dir from
+// the calling goroutine.
+func (e *Executor) transfer(ctx context.Context, op, cid string, args []string, dir string, progress pluginapi.ProgressFunc) (output, error) {
+	type result struct {
+		out output
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := e.r.run(ctx, op, cid, e.s.TransferTimeout, args)
+		done <- result{out, err}
+	}()
+	tick := time.NewTicker(progressInterval)
+	defer tick.Stop()
+	var last uint64
+	for {
+		select {
+		case r := <-done:
+			return r.out, r.err
+		case <-tick.C:
+			if progress == nil || dir == "" {
+				continue
+			}
+			n := bytesPresent(dir)
+			if n > last {
+				last = n
+				total := expectedBytes(dir)
+				if total < n {
+					total = n
+				}
+				progress(pluginapi.Progress{BytesDone: n, BytesTotal: total})
+			}
+		}
+	}
+}
+
+// String names the executor for logs.
+func (e *Executor) String() string {
+	return fmt.Sprintf("%s executor (%s, network %s)", e.s.Flavor, e.r.bin, strings.TrimSpace(e.s.Network+" "+e.s.Environment))
+}
