@@ -32,13 +32,13 @@ type RunResponse struct {
 	Execute        bool   `json:"execute"`
 	UnclaimPending bool   `json:"unclaim_pending"`
 	// RetryFailed is present only in retry-failed mode.
-	RetryFailed             bool                `json:"retry_failed,omitempty"`
+	RetryFailed             bool                `json:"retry_failed,omitempty" wire:"default"`
 	StoppedReason           string              `json:"stopped_reason"`
 	NextAction              string              `json:"next_action"`
 	RequestedStateUpdatedAt *string             `json:"requested_state_updated_at,omitempty"`
 	MaxStepsReached         *bool               `json:"max_steps_reached,omitempty"`
-	ExecutedOperations      []ExecutedOperation `json:"executed_operations,omitempty"`
-	OperationReceipts       []RunReceipt        `json:"operation_receipts,omitempty"`
+	ExecutedOperations      []ExecutedOperation `json:"executed_operations,omitempty" wire:"default"`
+	OperationReceipts       []RunReceipt        `json:"operation_receipts,omitempty" wire:"default"`
 	OperationReceiptCount   int                 `json:"operation_receipt_count"`
 	OperationReceiptSummary RunReceiptSummary   `json:"operation_receipt_summary"`
 	ExecutedOperationCount  *int                `json:"executed_operation_count,omitempty"`
@@ -71,7 +71,7 @@ type RunReceiptSummary struct {
 	CommandFailed    int `json:"command_failed"`
 	PendingRecovered int `json:"pending_recovered"`
 	// FailedRetried is present only when a failed operation was retried.
-	FailedRetried int `json:"failed_retried,omitempty"`
+	FailedRetried int `json:"failed_retried,omitempty" wire:"default"`
 }
 
 // RunReceipt is one event of this batch.
