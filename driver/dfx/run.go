@@ -153,12 +153,16 @@ func (r *runner) parseError(args []string, out output, err error) *CommandError 
 		Err: fmt.Errorf("cannot parse its output: %w", err)}
 }
 
-// firstLines quotes the first lines of stderr, or of stdout when stderr is
-// empty, joined with " | ".
+// firstLines quotes the first lines of stderr (from its "Error:" line when
+// there is one), or of stdout when stderr is empty, joined with " | ".
 func (r *runner) firstLines(out output) string {
 	text := strings.TrimSpace(string(out.stderr))
 	if text == "" {
 		text = strings.TrimSpace(string(out.stdout))
+	}
+	// The CLIs print progress before the failure; quote from "Error:" on.
+	if i := strings.Index(text, "Error: "); i > 0 && (text[i-1] == '\n') {
+		text = text[i:]
 	}
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
