@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,7 +27,7 @@ type fakeExecutor struct {
 	mu        sync.Mutex
 	stopped   map[string]bool
 	uploaded  map[string]string
-	hash      string
+	hashes    map[string]string // target -> module hash
 	calls     []string
 	failLoad  map[string]error // target -> error returned by LoadSnapshot
 	failAfter int              // fail every call after this many (0: never)
@@ -36,7 +37,11 @@ func newFake() *fakeExecutor {
 	return &fakeExecutor{
 		IcpPreview: IcpPreview{Program: "icp", Network: "local"},
 		stopped:    map[string]bool{}, uploaded: map[string]string{}, failLoad: map[string]error{},
-		hash: "1111111111111111111111111111111111111111111111111111111111111111",
+		hashes: map[string]string{
+			"r7inp-6aaaa-aaaaa-aaabq-cai": strings.Repeat("1", 64),
+			"qoctq-giaaa-aaaaa-aaaea-cai": strings.Repeat("2", 64),
+			"rno2w-sqaaa-aaaaa-aaacq-cai": strings.Repeat("3", 64),
+		},
 	}
 }
 
@@ -111,14 +116,14 @@ func (f *fakeExecutor) CanisterStatus(ctx context.Context, target string) (strin
 		return "", "", err
 	}
 	f.mu.Lock()
-	stopped := f.stopped[target]
+	stopped, hash := f.stopped[target], f.hashes[target]
 	f.mu.Unlock()
 	if stopped {
 		RecordTranscript(ctx, Transcript{Stdout: []byte("Status: Stopped\n")})
-		return StatusStopped, f.hash, nil
+		return StatusStopped, hash, nil
 	}
 	RecordTranscript(ctx, Transcript{Stdout: []byte("Status: Running\n")})
-	return StatusRunning, f.hash, nil
+	return StatusRunning, hash, nil
 }
 
 const goldenBackupRoot = "backups/fleet-demo-20260512-140000"
