@@ -131,4 +131,3 @@ func (n *noIDExecutor) UploadSnapshot(ctx context.Context, target, dir string) (
 	RecordTranscript(ctx, Transcript{Stdout: []byte("Snapshot uploaded successfully\n")})
 	return "", nil
 }
-
