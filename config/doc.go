@@ -1,0 +1,25 @@
+// Package config is canic-backup's configuration file, canic.toml: the
+// environments a backup can run against and the executors that reach them.
+//
+//	version = 1
+//	default_environment = "sim"
+//
+//	[environments.sim]
+//	network  = "local"                          # network name in the plan
+//	root     = "uxrrr-q7777-77774-qaaaq-cai"    # fleet root canister
+//	executor = "sim-agent"                      # an [executors.NAME] table
+//	fleet    = "demo"                           # names plans (default: the environment's name)
+//
+//	[executors.sim-agent]
+//	driver = "agent"                            # "dfx", "agent" or "plugin"
+//	url    = "http://127.0.0.1:4943"            # ... the driver's own settings
+//
+// Load decodes a file strictly: an unknown key or a value of the wrong type
+// is an error naming the file, the key and its line. The settings of the
+// built-in drivers are decoded into the types the caller registers in
+// Drivers, so this package does not import the drivers; the "plugin"
+// driver's settings are PluginSettings.
+//
+// Which file and which environment are used follows the precedence
+// flag > environment variable > file > default (FindFile, Config.Select).
+package config
