@@ -59,9 +59,16 @@ func sortedOps(j *journal.BackupExecutionJournal) []journal.BackupExecutionJourn
 // records each restart as a RestartedReasonPrefix reason of the failed
 // operation. Canisters that cannot be started stay recorded as stopped.
 func (r *run) restartStopped(ctx context.Context, failed *journal.BackupExecutionJournalOperation) error {
-	ids := stoppedCanisters(r.journal, failed)
+	_, err := r.restartCanisters(ctx, failed, stoppedCanisters(r.journal, failed))
+	return err
+}
+
+// restartCanisters starts ids and records each one started as a
+// RestartedReasonPrefix reason of the failed operation; it returns the
+// canisters started.
+func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecutionJournalOperation, ids []string) ([]string, error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restartTimeout)
 	defer cancel()
@@ -74,6 +81,7 @@ func (r *run) restartStopped(ctx context.Context, failed *journal.BackupExecutio
 			continue
 		}
 		restarted = append(restarted, id)
+		r.emit(Event{Type: EventCanisterRestarted, Target: id})
 	}
 	if len(restarted) > 0 {
 		op := r.journal.Operation(failed.Sequence)
@@ -81,13 +89,13 @@ func (r *run) restartStopped(ctx context.Context, failed *journal.BackupExecutio
 			op.BlockingReasons = append(op.BlockingReasons, RestartedReasonPrefix+id)
 		}
 		if err := r.store.writeExecution(r.journal); err != nil {
-			return err
+			return restarted, err
 		}
 	}
 	if len(stuck) > 0 {
-		return &RestartError{CanisterIDs: stuck, Err: startErr}
+		return restarted, &RestartError{CanisterIDs: stuck, Err: startErr}
 	}
-	return nil
+	return restarted, nil
 }
 
 // restartedCanisters returns the canisters op's reasons mark as restarted.

@@ -32,6 +32,10 @@ type Config struct {
 	// section. Empty means DefaultToolName / DefaultToolVersion.
 	ToolName    string
 	ToolVersion string
+	// Observer, when set, receives the run's events (operations started and
+	// finished, download bytes, restarts). Nil means nobody observes; the
+	// run behaves the same either way.
+	Observer Observer
 }
 
 func (c Config) now() time.Time {

@@ -151,7 +151,11 @@ func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJ
 	if err := r.store.writeDownload(dj); err != nil {
 		return err
 	}
-	if err := r.exec.DownloadSnapshot(ctx, id, snapshotID, temp); err != nil {
+	dctx := ctx
+	if r.cfg.Observer != nil {
+		dctx = WithDownloadProgress(ctx, r.downloadObserver(op, id))
+	}
+	if err := r.exec.DownloadSnapshot(dctx, id, snapshotID, temp); err != nil {
 		return commandFailed(op.Sequence, op.OperationID, op.Kind, err)
 	}
 	if err := dj.RecordDownloaded(key, layout.TempRelPath(id), r.cfg.marker()); err != nil {

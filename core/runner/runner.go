@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/plan"
@@ -44,6 +45,14 @@ func Run(ctx context.Context, cfg Config, exec Executor) (*Response, error) {
 		return nil, fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
 	}
 	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j}
+	r.emit(Event{Type: EventRunStarted, Targets: r.targets()})
+	resp, err := r.start(ctx)
+	r.emit(Event{Type: EventRunFinished, Err: err})
+	return resp, err
+}
+
+// start accepts the preflight, then runs the operations.
+func (r *run) start(ctx context.Context) (*Response, error) {
 	if err := r.acceptPreflight(ctx); err != nil {
 		return nil, err
 	}
@@ -58,6 +67,9 @@ type run struct {
 	plan     *plan.BackupPlan
 	journal  *journal.BackupExecutionJournal
 	executed []ExecutedOperation
+	// observeMu serializes events to cfg.Observer (download progress may
+	// come from an executor goroutine).
+	observeMu sync.Mutex
 }
 
 // acceptPreflight asks the executor for preflight receipts, applies them to
@@ -126,6 +138,7 @@ func (r *run) loop(ctx context.Context) (*Response, error) {
 				return r.response(false), err
 			}
 		}
+		r.emitOperation(EventOperationStarted, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, "", nil)
 		receipt, opErr := r.execute(ctx, &op)
 		if opErr == nil {
 			if err := r.journal.RecordOperationReceipt(receipt); err != nil {
@@ -134,6 +147,7 @@ func (r *run) loop(ctx context.Context) (*Response, error) {
 				return r.response(false), err
 			} else {
 				r.executed = append(r.executed, executed(&op, OutcomeCompleted))
+				r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeCompleted, nil)
 				continue
 			}
 		}
@@ -154,6 +168,7 @@ func (r *run) fail(ctx context.Context, op *journal.BackupExecutionJournalOperat
 	if err := r.store.writeExecution(r.journal); err != nil {
 		return errors.Join(opErr, err)
 	}
+	r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeFailed, opErr)
 	if err := r.restartStopped(ctx, op); err != nil {
 		return errors.Join(opErr, err)
 	}

@@ -205,18 +205,37 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, canisterID, snapshotID,
 	if !known {
 		return &runner.CommandError{Status: "memexec", Message: "unknown snapshot " + snapshotID + " of " + canisterID}
 	}
-	return WriteArtifact(tempDir, canisterID)
+	total := ArtifactSize(canisterID)
+	runner.ReportDownloadProgress(ctx, 0, total)
+	if err := WriteArtifact(tempDir, canisterID); err != nil {
+		return err
+	}
+	runner.ReportDownloadProgress(ctx, total, total)
+	return nil
 }
 
-// WriteArtifact writes the fake snapshot tree of canisterID into dir.
-func WriteArtifact(dir, canisterID string) error {
-	files := map[string]string{
+// ArtifactSize is the number of bytes WriteArtifact writes for canisterID
+// (the total DownloadSnapshot reports as download progress).
+func ArtifactSize(canisterID string) uint64 {
+	var n uint64
+	for _, body := range artifactFiles(canisterID) {
+		n += uint64(len(body))
+	}
+	return n
+}
+
+func artifactFiles(canisterID string) map[string]string {
+	return map[string]string{
 		"metadata.json":     `{"canister":"` + canisterID + `"}` + "\n",
 		"wasm_module.bin":   "wasm:" + canisterID,
 		"memory/heap.bin":   "heap:" + canisterID,
 		"memory/stable.bin": "stable:" + canisterID,
 	}
-	for rel, body := range files {
+}
+
+// WriteArtifact writes the fake snapshot tree of canisterID into dir.
+func WriteArtifact(dir, canisterID string) error {
+	for rel, body := range artifactFiles(canisterID) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err

@@ -1,0 +1,153 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/canic-backup/canic-backup/core/journal"
+)
+
+// RecoveredReason is the failure reason Recover records on the operation it
+// interrupts when the journal had no failed operation (a crash or a pause
+// left canisters stopped).
+const RecoveredReason = "interrupted by backup recover: canisters left stopped were restarted; retry to continue"
+
+// RecoverReport says what Recover did (JSON for `backup recover --json`).
+type RecoverReport struct {
+	PlanID string `json:"plan_id"`
+	RunID  string `json:"run_id"`
+	// FailedSequence is the failed operation that carries the restart
+	// markers (nil when nothing was left stopped).
+	FailedSequence *uint64 `json:"failed_sequence"`
+	// Interrupted is true when Recover itself recorded that operation as
+	// failed (with RecoveredReason) because the journal had none.
+	Interrupted bool `json:"interrupted"`
+	// Restarted are the canisters started now; StillStopped are those whose
+	// start failed (they stay recorded as stopped).
+	Restarted    []string `json:"restarted"`
+	StillStopped []string `json:"still_stopped"`
+}
+
+// LeftStopped returns the canisters the journal records as stopped by the
+// backup and not restarted since: a completed (or failed or in-flight) stop,
+// no completed or skipped start, and no RestartedReasonPrefix marker on
+// the failed operation. Order is the plan's start order.
+func LeftStopped(j *journal.BackupExecutionJournal) []string {
+	failed := failedOperation(j)
+	probe := failed
+	if probe == nil {
+		// A stop in flight when the run died may have stopped its canister.
+		probe = &journal.BackupExecutionJournalOperation{Sequence: ^uint64(0)}
+		for i := range j.Operations {
+			if op := &j.Operations[i]; op.State == journal.StatePending {
+				probe = op
+			}
+		}
+	}
+	restarted := map[string]bool{}
+	if failed != nil {
+		for _, id := range restartedCanisters(failed) {
+			restarted[id] = true
+		}
+	}
+	var out []string
+	for _, id := range stoppedCanisters(j, probe) {
+		if !restarted[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// failedOperation returns the journal's failed operation, if any (a
+// sequential run has at most one).
+func failedOperation(j *journal.BackupExecutionJournal) *journal.BackupExecutionJournalOperation {
+	for i := range j.Operations {
+		if j.Operations[i].State == journal.StateFailed {
+			return &j.Operations[i]
+		}
+	}
+	return nil
+}
+
+// Recover starts every canister the journal of cfg.Dir records as stopped
+// and not restarted (LeftStopped), under the directory's lock, and records
+// each restart in the journal as a RestartedReasonPrefix reason of the
+// failed operation, exactly as a failing run's compensation does. When no
+// operation is failed (the run crashed or was paused with canisters
+// stopped), Recover first records the operation in flight (or the next one)
+// as failed with RecoveredReason, so a later `backup run --retry-failed`
+// re-stops the canisters before any snapshot is taken. With nothing left
+// stopped it changes nothing. A start that fails is returned as a
+// *RestartError and listed in StillStopped.
+func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, error) {
+	s := store{dir: cfg.Dir}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	p, err := s.readPlan()
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.readExecution()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPlanJournal(p, j); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
+	}
+	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j}
+	report := &RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}}
+	ids := LeftStopped(j)
+	if len(ids) == 0 {
+		return report, nil
+	}
+	failed := failedOperation(j)
+	if failed == nil {
+		if failed, err = r.interrupt(); err != nil {
+			return report, err
+		}
+		report.Interrupted = true
+		ids = LeftStopped(r.journal)
+	}
+	seq := failed.Sequence
+	report.FailedSequence = &seq
+	restarted, err := r.restartCanisters(ctx, failed, ids)
+	report.Restarted = append(report.Restarted, restarted...)
+	report.StillStopped = append(report.StillStopped, LeftStopped(r.journal)...)
+	return report, err
+}
+
+// interrupt records the pending operation (or, without one, the next ready
+// one) as failed with RecoveredReason and persists the journal.
+func (r *run) interrupt() (*journal.BackupExecutionJournalOperation, error) {
+	var op *journal.BackupExecutionJournalOperation
+	for i := range r.journal.Operations {
+		if r.journal.Operations[i].State == journal.StatePending {
+			op = &r.journal.Operations[i]
+			break
+		}
+	}
+	if op == nil {
+		op = r.journal.NextReadyOperation()
+		if op == nil {
+			return nil, ErrNoReadyOperation
+		}
+		at := r.cfg.marker()
+		if err := r.journal.MarkOperationPendingAt(op.Sequence, &at); err != nil {
+			return nil, err
+		}
+	}
+	seq := op.Sequence
+	pending := r.journal.Operation(seq).Clone()
+	at := r.cfg.marker()
+	if err := r.journal.RecordOperationReceipt(journal.FailedReceipt(r.journal, &pending, &at, RecoveredReason)); err != nil {
+		return nil, fmt.Errorf("record recovery of operation %d: %w", seq, err)
+	}
+	if err := r.store.writeExecution(r.journal); err != nil {
+		return nil, err
+	}
+	return r.journal.Operation(seq), nil
+}
