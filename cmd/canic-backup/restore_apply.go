@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/restore"
+)
+
+// restoreApplyCommand is `restore apply --dry-run`: render the operations
+// of a plan, validate its artifacts, and write the initial apply journal.
+func restoreApplyCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "render a plan's restore operations, validate its artifacts and write the apply journal",
+		UsageText: "canic-backup restore apply --plan FILE [--backup-dir DIR] --dry-run [--out FILE] [--journal-out FILE]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "plan", Usage: "restore plan `FILE`"},
+			&cli.StringFlag{Name: "backup-dir", Usage: "backup directory `DIR`: resolve, find and checksum every artifact (a journal without it is blocked)"},
+			&cli.StringFlag{Name: "out", Usage: "write the dry-run to `FILE` instead of stdout"},
+			&cli.StringFlag{Name: "journal-out", Usage: "write the initial apply journal to `FILE` (never overwrites one)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "required: apply renders; `restore run` executes"},
+		},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return restoreApply(c, e) },
+	}
+}
+
+func restoreApply(c *cli.Context, e env) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	planFile, err := requireFlag(c, "plan")
+	if err != nil {
+		return err
+	}
+	if !c.Bool("dry-run") {
+		return usagef("%s: --dry-run is required (restore run executes the journal)", commandName(c))
+	}
+	p, err := restore.ReadPlan(planFile)
+	if err != nil {
+		return fmt.Errorf("read plan: %w", err)
+	}
+	d, err := restore.BuildDryRun(c.Context, p, c.String("backup-dir"))
+	if err != nil {
+		return err
+	}
+	jout := c.String("journal-out")
+	if jout != "" {
+		exists, err := fileExists(jout)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%s already exists: refusing to replace an apply journal (it may hold a restore's progress): %w", jout, layout.ErrExists)
+		}
+	}
+	if err := writeDocument(e.stdout, c.String("out"), d); err != nil {
+		return err
+	}
+	if jout != "" {
+		if err := layout.CreateJSONAtomic(jout, restore.NewJournal(d)); err != nil {
+			if errors.Is(err, layout.ErrExists) {
+				return fmt.Errorf("%s already exists: refusing to replace an apply journal: %w", jout, err)
+			}
+			return fmt.Errorf("write %s: %w", jout, err)
+		}
+	}
+	return nil
+}

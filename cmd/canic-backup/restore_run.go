@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/core/restore"
+)
+
+// restoreRunCommand is `restore run`: preview, execute, or recover the apply
+// journal through the environment's executor.
+func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "preview, execute or recover a restore apply journal",
+		UsageText: "canic-backup restore run --journal FILE (--dry-run | --execute [--max-steps N] | --unclaim-pending | --retry-failed)\n" +
+			"   [--require-complete] [--require-no-attention] [--env NAME] [--network NAME] [--icp PATH] [--out FILE] [--json]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "journal", Usage: "apply journal `FILE` (from restore apply --journal-out)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show the next operation and its command; changes nothing"},
+			&cli.BoolFlag{Name: "execute", Usage: "run operations through the environment's executor"},
+			&cli.BoolFlag{Name: "unclaim-pending", Usage: "release an operation a crashed or interrupted run left pending"},
+			&cli.BoolFlag{Name: "retry-failed", Usage: "make the failed operation ready again (after fixing its cause)"},
+			&cli.IntFlag{Name: "max-steps", Usage: "with --execute, stop after `N` operations (N >= 1)"},
+			&cli.BoolFlag{Name: "require-complete", Usage: "fail unless the journal is complete afterwards"},
+			&cli.BoolFlag{Name: "require-no-attention", Usage: "fail if the journal needs attention (pending, failed or blocked)"},
+			&cli.StringFlag{Name: "env", Usage: "environment `NAME` whose executor runs the operations"},
+			&cli.StringFlag{Name: "network", Usage: "network `NAME` shown in previewed icp commands (-n NAME) when no executor renders them"},
+			&cli.StringFlag{Name: "icp", Usage: "program `PATH` shown in previewed icp commands", Value: "icp"},
+			&cli.StringFlag{Name: "out", Usage: "write the summary JSON to `FILE`"},
+			jsonFlag(),
+		},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return restoreRun(c, e, open) },
+	}
+}
+
+func restoreRunMode(c *cli.Context) (restore.Mode, error) {
+	var modes []restore.Mode
+	for flag, m := range map[string]restore.Mode{
+		"dry-run": restore.ModeDryRun, "execute": restore.ModeExecute,
+		"unclaim-pending": restore.ModeUnclaimPending, "retry-failed": restore.ModeRetryFailed,
+	} {
+		if c.Bool(flag) {
+			modes = append(modes, m)
+		}
+	}
+	if len(modes) != 1 {
+		return "", usagef("%s: exactly one of --dry-run, --execute, --unclaim-pending or --retry-failed is required", commandName(c))
+	}
+	return modes[0], nil
+}
+
+func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	journal, err := requireFlag(c, "journal")
+	if err != nil {
+		return err
+	}
+	mode, err := restoreRunMode(c)
+	if err != nil {
+		return err
+	}
+	if c.IsSet("max-steps") && c.Int("max-steps") < 1 {
+		return usagef("%s: --max-steps must be a positive integer, got %d", commandName(c), c.Int("max-steps"))
+	}
+	opts := restore.RunOptions{
+		Journal:     journal,
+		Mode:        mode,
+		MaxSteps:    c.Int("max-steps"),
+		Preview:     restore.IcpPreview{Program: c.String("icp"), Network: c.String("network")},
+		Clock:       clockOf(e),
+		LockCommand: "canic-backup restore run --journal " + journal + " --" + string(mode),
+	}
+	if mode == restore.ModeExecute {
+		envName := c.String("env")
+		if open == nil {
+			return fmt.Errorf("restore run --execute: no executor is available for environment %q (executors from the configuration are not wired into restore yet); preview with --dry-run: %w",
+				envName, restore.CodeNoExecutor)
+		}
+		ex, closeFn, err := open(c.Context, envName)
+		if err != nil {
+			return fmt.Errorf("restore run --execute: executor for environment %q: %w", envName, err)
+		}
+		defer func() { _ = closeFn() }()
+		opts.Executor = ex
+	}
+	resp, runErr := restore.Run(c.Context, opts)
+	if resp != nil {
+		if err := writeRunSummary(c, e, resp); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if c.Bool("require-complete") && !resp.Complete {
+		return fmt.Errorf("restore apply journal for backup %s is incomplete: completed=%d, total=%d: %w",
+			resp.BackupID, resp.CompletedOperations, resp.OperationCount, restore.CodeApplyIncomplete)
+	}
+	if c.Bool("require-no-attention") && resp.AttentionRequired {
+		return fmt.Errorf("restore apply report for backup %s requires attention: outcome=%s: %w",
+			resp.BackupID, resp.Outcome.RustName(), restore.CodeNeedsAttention)
+	}
+	return nil
+}
+
+// writeRunSummary writes the summary to --out, and to stdout as JSON
+// (--json) or as a short text.
+func writeRunSummary(c *cli.Context, e env, resp *restore.RunResponse) error {
+	if out := c.String("out"); out != "" {
+		if err := writeDocument(e.stdout, out, resp); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		return writeJSON(e.stdout, resp)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "restore %s (%s): %s, next: %s; %d/%d operations completed",
+		resp.BackupID, resp.RunMode, resp.StoppedReason, resp.NextAction, resp.CompletedOperations, resp.OperationCount)
+	if resp.ExecutedOperationCount != nil {
+		fmt.Fprintf(&b, ", %d executed now", *resp.ExecutedOperationCount)
+	}
+	b.WriteString("\n")
+	if nt := resp.NextTransition; nt != nil {
+		fmt.Fprintf(&b, "  next: #%d %s %s (%s)\n", nt.Sequence, nt.Operation, nt.TargetCanister, nt.State)
+	}
+	if resp.Command != nil {
+		fmt.Fprintf(&b, "  command: %s %s\n", resp.Command.Program, strings.Join(resp.Command.Args, " "))
+	}
+	_, err := fmt.Fprint(e.stdout, b.String())
+	return err
+}
