@@ -21,6 +21,10 @@ type env struct {
 	// openExecutor starts `backup run`'s executor; nil means the plugin
 	// named on the command line (openPlugin). Tests inject an in-memory one.
 	openExecutor openExecutor
+	// executable returns the canic-backup binary that serves the built-in
+	// drivers as plugin processes; nil means os.Executable. Tests point it
+	// at a built binary.
+	executable func() (string, error)
 }
 
 // osEnv is the env of a real process.
@@ -55,6 +59,9 @@ func newApp(e env) *cli.App {
 			backupCommand(e),
 			manifestCommand(e),
 			simCommand(),
+			configCommand(e),
+			pluginsCommand(e),
+			pluginServeCommand(e),
 		},
 	}
 }

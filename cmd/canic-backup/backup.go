@@ -10,6 +10,8 @@ func backupCommand(e env) *cli.Command {
 		OnUsageError: onUsageError,
 		Action:       familyAction,
 		Subcommands: []*cli.Command{
+			backupCreateCommand(e),
+			backupResumeCommand(e),
 			backupPlanCommand(e),
 			backupRunCommand(e),
 			backupStatusCommand(e),

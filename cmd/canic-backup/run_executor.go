@@ -6,7 +6,6 @@ import (
 	"os/exec"
 
 	"github.com/canic-backup/canic-backup/core/plan"
-	"github.com/canic-backup/canic-backup/core/registry"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/topology"
 	"github.com/canic-backup/canic-backup/pluginapi"
@@ -73,13 +72,7 @@ func (p *pluginExecutor) Preflight(ctx context.Context, req runner.PreflightRequ
 	if err != nil {
 		return pbundle, &runner.CommandError{Status: "preflight", Message: "query registry: " + err.Error()}
 	}
-	reg := make([]registry.Entry, 0, len(entries))
-	for _, e := range entries {
-		reg = append(reg, registry.Entry{
-			Pid: e.PID, Role: optional(e.Role), ParentPid: optional(e.ParentPID), ModuleHash: optional(e.ModuleHash),
-		})
-	}
-	hash, err := topology.HashRegistry(reg)
+	hash, err := topology.HashRegistry(registryEntries(entries))
 	if err != nil {
 		return pbundle, &runner.CommandError{Status: "preflight", Message: err.Error()}
 	}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/registry"
+	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/core/timestamp"
+	"github.com/canic-backup/canic-backup/pluginapi"
+)
+
+// backupCreateCommand is `backup create`: discover the fleet through the
+// environment's executor, plan, persist and run.
+func backupCreateCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:  "create",
+		Usage: "discover the fleet through the environment's executor, plan the backup and run it",
+		UsageText: "canic-backup backup create [--config FILE] [--env NAME] [--subtree ROLE|ID] [--out DIR] [--dry-run] [--max-steps N]\n\n" +
+			"The registry is read from the environment's root canister by its executor. Without --out the backup\n" +
+			"goes to backups/fleet-<fleet>-<YYYYMMDD-HHMMSS> (UTC), as in canic 0.35.1. --dry-run writes the plan\n" +
+			"and journal only. An interrupted or failed run is continued with `canic-backup backup resume`.",
+		Flags: []cli.Flag{
+			configFlag(),
+			envFlag(),
+			&cli.StringFlag{Name: "subtree", Usage: "back up only the subtree under `ROLE|ID`; default: every canister but the root"},
+			&cli.StringFlag{Name: "out", Usage: "backup directory `DIR` to create (default backups/fleet-<fleet>-<stamp>)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "write the plan and journal, run nothing"},
+			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); resume later"},
+		},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return backupCreate(c, e) },
+	}
+}
+
+// defaultBackupDir is 0.35.1's default out directory:
+// backups/fleet-<file-safe fleet>-<YYYYMMDD-HHMMSS UTC>.
+func defaultBackupDir(fleet string, e env) string {
+	return filepath.Join("backups", "fleet-"+plan.FileSafeComponent(fleet)+"-"+timestamp.DirectoryStamp(e.now()))
+}
+
+func backupCreate(c *cli.Context, e env) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	if c.Int("max-steps") < 0 {
+		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	}
+	envr, client, err := openEnvironmentExecutor(c, e)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx := c.Context
+
+	info, err := client.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if !info.Has(pluginapi.CapabilityRegistry) {
+		return fmt.Errorf("executor %q (%s %s) cannot query the registry; plan from a registry file with `canic-backup backup plan --registry FILE`",
+			client.Name(), info.Name, info.Version)
+	}
+	entries, err := client.QueryRegistry(ctx, envr.Network, envr.Root)
+	if err != nil {
+		return fmt.Errorf("environment %s: query the registry of root %s on %s: %w", envr.Name, envr.Root, envr.Network, err)
+	}
+	p, err := plan.Create(plan.CreateInput{
+		Fleet:          envr.Fleet,
+		Network:        envr.Network,
+		RootCanisterID: envr.Root,
+		Registry:       registryEntries(entries),
+		Subtree:        c.String("subtree"),
+		DryRun:         c.Bool("dry-run"),
+		Now:            e.now(),
+	})
+	if err != nil {
+		return fmt.Errorf("environment %s: plan (root %s, --subtree %q): %w", envr.Name, envr.Root, c.String("subtree"), err)
+	}
+	out := c.String("out")
+	if out == "" {
+		out = defaultBackupDir(envr.Fleet, e)
+	}
+	if _, err := runner.Prepare(out, p); err != nil {
+		return err
+	}
+	row := createRow{fleet: p.Fleet, network: p.Network, mode: "execute", scope: scopeLabel(p),
+		targets: len(p.Targets), operations: len(p.Phases), out: out}
+	if c.Bool("dry-run") {
+		row.mode, row.status = "dry-run", "planned"
+		return row.print(e.stdout)
+	}
+	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now},
+		&pluginExecutor{exec: client, network: p.Network})
+	row.finish(resp, runErr)
+	if err := row.print(e.stdout); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return resumeHint(runErr, out, c)
+}
+
+// registryEntries converts an executor's registry to core/registry's form
+// (an empty string is an absent value).
+func registryEntries(entries []pluginapi.RegistryEntry) []registry.Entry {
+	out := make([]registry.Entry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, registry.Entry{
+			Pid: e.PID, Role: optional(e.Role), ParentPid: optional(e.ParentPID), ModuleHash: optional(e.ModuleHash),
+		})
+	}
+	return out
+}
+
+// scopeLabel is 0.35.1's scope cell: non-root-fleet, subtree:<root>, ...
+func scopeLabel(p *plan.BackupPlan) string {
+	s := string(p.SelectedScopeKind)
+	if p.SelectedSubtreeRoot != nil && *p.SelectedSubtreeRoot != "" && s != "non-root-fleet" && s != "maintenance-root" {
+		s += ":" + *p.SelectedSubtreeRoot
+	}
+	return s
+}
+
+// createRow is the one-row table `backup create` and `backup resume` print
+// (0.35.1's create table).
+type createRow struct {
+	fleet, network, mode, status, scope string
+	targets, operations                 int
+	executed                            uint64
+	out                                 string
+}
+
+// finish sets the status and count from a run.
+func (r *createRow) finish(resp *runner.Response, runErr error) {
+	r.status = "running"
+	if resp != nil {
+		r.executed = resp.ExecutedOperationCount
+		switch {
+		case resp.Complete:
+			r.status = "complete"
+		case resp.MaxStepsReached:
+			r.status = "paused"
+		}
+	}
+	if runErr != nil {
+		r.status = "failed"
+	}
+}
+
+func (r createRow) print(w io.Writer) error {
+	_, err := io.WriteString(w, renderTable(
+		[]string{"FLEET", "NETWORK", "MODE", "STATUS", "SCOPE", "TARGETS", "OPERATIONS", "EXECUTED", "OUT"},
+		[][]string{{r.fleet, r.network, r.mode, r.status, r.scope, strconv.Itoa(r.targets), strconv.Itoa(r.operations),
+			strconv.FormatUint(r.executed, 10), r.out}})+"\n")
+	return err
+}
+
+// renderTable renders 0.35.1's tables: header, dashes, rows; cells padded
+// to the column width and joined by three spaces; rows right-trimmed.
+func renderTable(header []string, rows [][]string) string {
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = len([]rune(h))
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			if n := len([]rune(c)); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	line := func(cells []string) string {
+		parts := make([]string, len(cells))
+		for i, c := range cells {
+			parts[i] = c + strings.Repeat(" ", widths[i]-len([]rune(c)))
+		}
+		return strings.TrimRight(strings.Join(parts, "   "), " ")
+	}
+	dashes := make([]string, len(header))
+	for i, w := range widths {
+		dashes[i] = strings.Repeat("-", w)
+	}
+	lines := []string{line(header), strings.Join(dashes, "   ")}
+	for _, row := range rows {
+		lines = append(lines, line(row))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// resumeHint adds the command that continues a failed or stopped run.
+func resumeHint(runErr error, dir string, c *cli.Context) error {
+	if runErr == nil {
+		return nil
+	}
+	cmd := "canic-backup backup resume --dir " + dir
+	if f := c.String("config"); f != "" {
+		cmd += " --config " + f
+	}
+	if v := c.String("env"); v != "" {
+		cmd += " --env " + v
+	}
+	var failed *runner.FailedOperationError
+	var opFailed *runner.CommandFailedError
+	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) {
+		cmd += " --retry-failed"
+	}
+	return fmt.Errorf("%w\nrun `%s` to continue", runErr, cmd)
+}

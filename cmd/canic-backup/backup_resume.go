@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/core/verify"
+)
+
+// backupResumeCommand is `backup resume`: continue an interrupted, paused
+// or failed run from its journal through the environment's executor.
+func backupResumeCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:  "resume",
+		Usage: "continue an interrupted, paused or failed backup run from its journal",
+		UsageText: "canic-backup backup resume --dir DIR [--retry-failed] [--config FILE] [--env NAME] [--max-steps N]\n\n" +
+			"The environment is --env (or $" + config.EnvEnvironment + ") when given, else the one environment of the\n" +
+			"config whose network and root are the plan's. An interrupted or paused run continues where it stopped\n" +
+			"(an operation cut off mid-way is executed again). An operation that FAILED is retried only with\n" +
+			"--retry-failed (the canisters the failed run restarted are stopped again first), so a failure is never\n" +
+			"retried by accident.",
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation the previous run left failed"},
+			configFlag(),
+			envFlag(),
+			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit)"},
+		},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return backupResume(c, e) },
+	}
+}
+
+func backupResume(c *cli.Context, e env) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	dir, err := requireFlag(c, "dir")
+	if err != nil {
+		return err
+	}
+	if c.Int("max-steps") < 0 {
+		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	}
+	p, err := verify.ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(c, e)
+	if err != nil {
+		return err
+	}
+	envr, err := resumeEnvironment(c, e, cfg, p.Network, p.RootCanisterID)
+	if err != nil {
+		return err
+	}
+	ex, err := cfg.ExecutorOf(envr)
+	if err != nil {
+		return err
+	}
+	client, err := startClient(c.Context, e, ex)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	resp, runErr := runner.Run(c.Context, runner.Config{
+		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
+	}, &pluginExecutor{exec: client, network: p.Network})
+	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
+		targets: len(p.Targets), operations: len(p.Phases), out: dir}
+	row.finish(resp, runErr)
+	if err := row.print(e.stdout); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return resumeHint(runErr, dir, c)
+}
+
+// resumeEnvironment picks the environment of a plan: --env or
+// $CANIC_BACKUP_ENV (which must match the plan's network and root), else
+// the single environment with the plan's network and root.
+func resumeEnvironment(c *cli.Context, e env, cfg *config.Config, network, root string) (config.Environment, error) {
+	if c.String("env") != "" || e.getenv(config.EnvEnvironment) != "" {
+		envr, src, err := cfg.Select(c.String("env"), e.lookup())
+		if err != nil {
+			return config.Environment{}, err
+		}
+		if envr.Network != network || envr.Root != root {
+			return config.Environment{}, fmt.Errorf("environment %s (from %s) is network %s root %s, but the plan is network %s root %s",
+				envr.Name, src, envr.Network, envr.Root, network, root)
+		}
+		return envr, nil
+	}
+	matches := cfg.Match(network, root)
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return config.Environment{}, fmt.Errorf("%w: no environment in %s has the plan's network %s and root %s; add one or pass --env",
+			config.ErrNoEnvironment, cfg.Path, network, root)
+	}
+	names := make([]string, len(matches))
+	for i, m := range matches {
+		names[i] = m.Name
+	}
+	return config.Environment{}, fmt.Errorf("%w: environments %s of %s all have the plan's network %s and root %s; pass --env",
+		config.ErrNoEnvironment, strings.Join(names, ", "), cfg.Path, network, root)
+}

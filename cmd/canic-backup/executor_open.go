@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/hashicorp/go-hclog"
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/pluginapi"
+)
+
+// Environment variables of the built-in plugin process and of logging.
+const (
+	// envDriverSettings carries a built-in driver's settings (TOML) to the
+	// re-executed canic-backup serving it. Settings hold paths (an identity
+	// PEM's path, never its contents), and the environment, unlike the
+	// command line, is readable only by the user.
+	envDriverSettings = "CANIC_BACKUP_DRIVER_SETTINGS"
+	// envLogLevel sets the level of canic-backup's and its plugins' log on
+	// stderr: trace, debug, info, warn (default), error, off.
+	envLogLevel = "CANIC_BACKUP_LOG"
+)
+
+// pluginServeCommandName is the hidden command serving a built-in driver.
+const pluginServeCommandName = "plugin-serve"
+
+// configFlag is --config FILE.
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Usage: "config `FILE` (default ./canic.toml, then <user config dir>/canic-backup/canic.toml; env " + config.EnvConfig + ")"}
+}
+
+// envFlag is --env NAME.
+func envFlag() cli.Flag {
+	return &cli.StringFlag{Name: "env", Usage: "environment `NAME` from the config (env " + config.EnvEnvironment + ", then default_environment)"}
+}
+
+// lookup is where config resolution looks besides the flags.
+func (e env) lookup() config.Lookup {
+	l := config.Lookup{Getenv: e.getenv}
+	if wd, err := os.Getwd(); err == nil {
+		l.WorkDir = wd
+	}
+	if d := e.getenv("XDG_CONFIG_HOME"); d != "" {
+		l.UserConfigDir = d
+	} else if h := e.getenv("HOME"); h != "" {
+		l.UserConfigDir = filepath.Join(h, ".config")
+	}
+	return l
+}
+
+// loadConfig finds and loads the config file named by --config (or its
+// fallbacks).
+func loadConfig(c *cli.Context, e env) (*config.Config, error) {
+	path, _, err := config.FindFile(c.String("config"), e.lookup())
+	if err != nil {
+		return nil, err
+	}
+	return config.LoadFile(path, builtinDrivers())
+}
+
+// selectEnvironment loads the config and returns the environment chosen by
+// --env (or its fallbacks) and its executor.
+func selectEnvironment(c *cli.Context, e env) (*config.Config, config.Environment, config.Executor, error) {
+	cfg, err := loadConfig(c, e)
+	if err != nil {
+		return nil, config.Environment{}, config.Executor{}, err
+	}
+	envr, _, err := cfg.Select(c.String("env"), e.lookup())
+	if err != nil {
+		return nil, config.Environment{}, config.Executor{}, err
+	}
+	ex, err := cfg.ExecutorOf(envr)
+	if err != nil {
+		return nil, config.Environment{}, config.Executor{}, err
+	}
+	return cfg, envr, ex, nil
+}
+
+// newLogger is the CLI's log on stderr (level from $CANIC_BACKUP_LOG).
+func newLogger(e env) hclog.Logger {
+	level := hclog.Warn
+	if v := e.getenv(envLogLevel); v != "" {
+		level = hclog.LevelFromString(v)
+		if level == hclog.NoLevel {
+			level = hclog.Warn
+		}
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "canic-backup", Level: level, Output: e.stderr})
+}
+
+// executorClient returns the plugin client of ex; the process starts on
+// first use. A built-in driver runs as this binary re-executed with the
+// hidden plugin-serve command; a "plugin" runs the configured executable.
+func executorClient(e env, ex config.Executor) (*pluginapi.Client, error) {
+	cc := pluginapi.ClientConfig{Name: ex.Name, Logger: newLogger(e)}
+	if ex.Plugin != nil {
+		p := ex.Plugin
+		cmd := exec.Command(p.Path, p.Args...)
+		keys := make([]string, 0, len(p.Env))
+		for k := range p.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			cmd.Env = append(cmd.Env, k+"="+p.Env[k])
+		}
+		cc.Cmd, cc.SHA256 = cmd, p.SHA256
+		cc.StartTimeout, cc.MaxRestarts = time.Duration(p.StartTimeout), p.MaxRestarts
+		return pluginapi.NewClient(cc)
+	}
+	self, err := e.self()
+	if err != nil {
+		return nil, fmt.Errorf("executor %q: locate the canic-backup binary to serve driver %s: %w", ex.Name, ex.Driver, err)
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(ex.Settings); err != nil {
+		return nil, fmt.Errorf("executor %q: encode %s settings: %w", ex.Name, ex.Driver, err)
+	}
+	cmd := exec.Command(self, pluginServeCommandName, "--driver", ex.Driver, "--name", ex.Name)
+	cmd.Env = []string{envDriverSettings + "=" + buf.String()}
+	if v := e.getenv(envLogLevel); v != "" {
+		cmd.Env = append(cmd.Env, envLogLevel+"="+v)
+	}
+	cc.Cmd = cmd
+	return pluginapi.NewClient(cc)
+}
+
+// self returns the canic-backup binary that serves built-in drivers.
+func (e env) self() (string, error) {
+	if e.executable != nil {
+		return e.executable()
+	}
+	return os.Executable()
+}
+
+// openEnvironmentExecutor loads the config, selects the environment and
+// starts its executor. The caller closes the client.
+func openEnvironmentExecutor(c *cli.Context, e env) (config.Environment, *pluginapi.Client, error) {
+	_, envr, ex, err := selectEnvironment(c, e)
+	if err != nil {
+		return config.Environment{}, nil, err
+	}
+	client, err := startClient(c.Context, e, ex)
+	return envr, client, err
+}
+
+// startClient builds ex's client and starts its process now, so that a
+// bad pin, a protocol mismatch or a missing binary fails before any work.
+func startClient(ctx context.Context, e env, ex config.Executor) (*pluginapi.Client, error) {
+	client, err := executorClient(e, ex)
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Start(ctx); err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	return client, nil
+}
+
+// capabilityList renders capabilities for humans.
+func capabilityList(caps []string) string {
+	if len(caps) == 0 {
+		return "-"
+	}
+	return strings.Join(caps, ",")
+}
