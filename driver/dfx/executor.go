@@ -294,7 +294,24 @@ func (e *Executor) LoadSnapshot(ctx context.Context, t pluginapi.Target, snapsho
 		args = icpLoadArgv(e.sel, t.CanisterID, snapshotID)
 	}
 	_, err := e.exec(ctx, "LoadSnapshot", t.CanisterID, args)
-	return protocolError(what, err)
+	err = protocolError(what, err)
+	if errors.Is(err, pluginapi.CodeNotStopped) {
+		// The CLIs check the run status before the snapshot id; an unknown
+		// snapshot is the more useful answer, and it is certain.
+		if list, lerr := e.ListSnapshots(ctx, t); lerr == nil && !hasSnapshot(list, snapshotID) {
+			return pluginapi.Errorf(pluginapi.CodeNotFound, "%s: canister %s has no snapshot %s (and is not stopped)", what, t.CanisterID, snapshotID)
+		}
+	}
+	return err
+}
+
+func hasSnapshot(list []pluginapi.SnapshotInfo, id string) bool {
+	for _, s := range list {
+		if strings.EqualFold(s.ID, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // QueryRegistry calls root's canic_subnet_registry query through the CLI
