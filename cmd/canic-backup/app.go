@@ -58,6 +58,7 @@ func newApp(e env) *cli.App {
 		Commands: []*cli.Command{
 			backupCommand(e),
 			manifestCommand(e),
+			restoreCommand(e),
 			simCommand(),
 			configCommand(e),
 			pluginsCommand(e),
