@@ -35,6 +35,11 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, id,
 	if dir == "" {
 		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "download of snapshot %s of %s: no directory given", id, t)
 	}
+	unlock, err := e.dirs.lock(ctx, dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, err
+	}
+	defer unlock()
 	res, err := e.download(ctx, c, sid, dir, progress)
 	if err != nil {
 		return res, classify("download of snapshot "+id+" of", t.String(), err)

@@ -34,6 +34,7 @@ type Executor struct {
 	limiter *Limiter
 	sender  principal.Principal
 	hc      *http.Client
+	dirs    dirLocks
 }
 
 var _ pluginapi.Executor = (*Executor)(nil)
@@ -356,6 +357,17 @@ func (e *Executor) LoadSnapshot(ctx context.Context, t pluginapi.Target, id stri
 	sid, err := snapshotID(t, id)
 	if err != nil {
 		return err
+	}
+	snaps, err := e.list(ctx, c)
+	if err != nil {
+		return classify("load_canister_snapshot of", t.String(), err)
+	}
+	found := false
+	for _, s := range snaps {
+		found = found || s.HexID() == hex.EncodeToString(sid)
+	}
+	if !found {
+		return pluginapi.Errorf(pluginapi.CodeNotFound, "canister %s has no snapshot %s", t, id)
 	}
 	st, err := e.status(ctx, c)
 	if err != nil {

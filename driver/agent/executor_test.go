@@ -19,7 +19,26 @@ import (
 // UploadSnapshot + LoadSnapshot: sim_digest comes back.
 func TestFleetBackupRestore(t *testing.T) {
 	s := simtest.Start(t, sim.Options{Fleet: fleet4()})
-	e := newExecutor(t, s)
+	fleetRoundTrip(t, s, newExecutor(t, s))
+}
+
+// TestPluginFleetBackupRestore is TestFleetBackupRestore through a real
+// plugin subprocess (pluginapi.Serve / pluginapi.NewClient).
+func TestPluginFleetBackupRestore(t *testing.T) {
+	s := simtest.Start(t, sim.Options{Fleet: fleet4()})
+	c := pluginClient(t, s)
+	info, err := c.Info(ctxT(t))
+	require.NoError(t, err)
+	assert.Equal(t, "agent", info.Name)
+	assert.True(t, info.Has(pluginapi.CapabilityResumeDownload) && info.Has(pluginapi.CapabilityUpload) &&
+		info.Has(pluginapi.CapabilityRegistry) && info.Has(pluginapi.CapabilityPreflight))
+	fleetRoundTrip(t, s, c)
+}
+
+// fleetRoundTrip exercises every executor method on a root + 3 children
+// fleet; it is written against pluginapi.Executor so the integration
+// engineer can reuse it.
+func fleetRoundTrip(t *testing.T, s *sim.Simulator, e pluginapi.Executor) {
 	ctx := ctxT(t)
 	cans := s.Canisters()
 	require.Len(t, cans, 4)

@@ -33,6 +33,11 @@ func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir s
 	if dir == "" {
 		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "upload to %s: no directory given", t)
 	}
+	unlock, err := e.dirs.lock(ctx, dir)
+	if err != nil {
+		return pluginapi.TransferResult{}, err
+	}
+	defer unlock()
 	res, err := e.upload(ctx, c, dir, progress)
 	if err != nil {
 		return res, classify("upload of "+dir+" to", t.String(), err)
