@@ -137,6 +137,16 @@ func TestRestoreCLIErrors(t *testing.T) {
 	r := runRestoreCLI(t, nil, 0, "restore", "plan", "--backup-dir", "backups/fleet-demo-20260512-140000", "--require-verified")
 	assert.Equal(t, 3, r.code, r.stderr)
 	assert.Empty(t, r.stdout, "nothing is written when verification fails")
+
+	// Golden invalid/01 inside a layout: the manifest checksum disagrees
+	// with the download journal.
+	bad := "backups/bad"
+	goldenBackup(t, bad)
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "fleet-backup-manifest.json"),
+		golden.Read(t, "restore/invalid/01-manifest-checksum-mismatch/fleet-backup-manifest.json"), 0o644))
+	r = runRestoreCLI(t, nil, 0, "restore", "plan", "--backup-dir", bad, "--require-verified")
+	assert.Equal(t, 3, r.code, r.stderr)
+	assert.Contains(t, r.stderr, string(golden.Read(t, "restore/invalid/01-manifest-checksum-mismatch/expected-error.require-verified.txt")))
 }
 
 // cliExecutor is a minimal in-memory RestoreExecutor for CLI tests.
