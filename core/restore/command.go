@@ -1,6 +1,9 @@
 package restore
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Notes recorded with each command preview (0.35.1's exact texts).
 const (
@@ -160,8 +163,24 @@ func BoundOutput(b []byte, limit int) CommandOutput {
 		b = b[len(b)-limit:]
 		out.Truncated = true
 	}
-	out.Text = strings.ToValidUTF8(string(b), "\uFFFD")
+	out.Text = lossy(b)
 	return out
+}
+
+// lossy decodes b as UTF-8, replacing each invalid byte by U+FFFD; for a
+// tail cut inside a character (continuation bytes) this is what Rust's
+// from_utf8_lossy produces.
+func lossy(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		sb.WriteRune(r)
+		b = b[n:]
+	}
+	return sb.String()
 }
 
 // OutputLimit is the tail kept of each output stream (64 KiB).

@@ -193,4 +193,6 @@ func TestResolveArtifactRefusesEscapes(t *testing.T) {
 func TestBoundOutput(t *testing.T) {
 	assert.Equal(t, CommandOutput{Text: "def", Truncated: true, OriginalBytes: 6}, BoundOutput([]byte("abcdef"), 3))
 	assert.Equal(t, CommandOutput{Text: "", OriginalBytes: 0}, BoundOutput(nil, 3))
+	// "€" is E2 82 AC; a cut after E2 leaves two continuation bytes.
+	assert.Equal(t, CommandOutput{Text: "\uFFFD\uFFFDx", Truncated: true, OriginalBytes: 4}, BoundOutput([]byte("\u20acx"), 3))
 }
