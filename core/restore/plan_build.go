@@ -204,7 +204,7 @@ func identitySummary(members []PlanMember, mappingSupplied bool) IdentitySummary
 		} else {
 			s.RelocatableMembers++
 		}
-		if m.SourceCanister == m.TargetCanister {
+		if samePrincipal(m.SourceCanister, m.TargetCanister) {
 			s.InPlaceMembers++
 		} else {
 			s.RemappedMembers++
