@@ -70,12 +70,10 @@ func pluginClient(t *testing.T, s *sim.Simulator, extraEnv ...string) *pluginapi
 // TestPluginDownloadPeakMemory downloads a 256 MiB snapshot through the
 // plugin process and reports its peak RSS (VmHWM).
 func TestPluginDownloadPeakMemory(t *testing.T) {
-	if testing.Short() {
-		t.Log("-short: downloading 32 MiB instead of 256 MiB")
-	}
 	size := int64(256 << 20)
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		size = 32 << 20
+		t.Log("-short or -race: downloading 32 MiB instead of 256 MiB")
 	}
 	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "big", Size: size, Seed: 9}})
 	hwmFile := filepath.Join(t.TempDir(), "hwm")
