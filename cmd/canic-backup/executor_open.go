@@ -27,7 +27,7 @@ const (
 	// command line, is readable only by the user.
 	envDriverSettings = "CANIC_BACKUP_DRIVER_SETTINGS"
 	// envLogLevel sets the level of canic-backup's and its plugins' log on
-	// stderr: trace, debug, info, warn (default), error, off.
+	// stderr: trace, debug, info, warn, error, off (default).
 	envLogLevel = "CANIC_BACKUP_LOG"
 )
 
@@ -88,11 +88,13 @@ func selectEnvironment(c *cli.Context, e env) (*config.Config, config.Environmen
 
 // newLogger is the CLI's log on stderr (level from $CANIC_BACKUP_LOG).
 func newLogger(e env) hclog.Logger {
-	level := hclog.Warn
+	// Off by default: every failure the user must see is in the command's
+	// error (executor name, exit status, digests); the plugin machinery's
+	// own chatter would only bury it.
+	level := hclog.Off
 	if v := e.getenv(envLogLevel); v != "" {
-		level = hclog.LevelFromString(v)
-		if level == hclog.NoLevel {
-			level = hclog.Warn
+		if l := hclog.LevelFromString(v); l != hclog.NoLevel {
+			level = l
 		}
 	}
 	return hclog.New(&hclog.LoggerOptions{Name: "canic-backup", Level: level, Output: e.stderr})

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestConfigValidateNamesKeyAndLine: a misspelt key and a wrong type are
+// reported with the file, the line and the key.
+func TestConfigValidateNamesKeyAndLine(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "canic.toml")
+	writeFile(t, cfg, "version = 1\n\n[executors.local]\ndriver = \"plugin\"\npath = \"/bin/true\"\nmax_restart = 3\n")
+	r := runCLI(t, "config", "validate", "--config", cfg)
+	assert.Equal(t, exitFailure, r.code)
+	assert.Contains(t, r.stderr, cfg+":6: executors.local.max_restart: unknown key")
+
+	writeFile(t, cfg, "version = 1\n\n[executors.local]\ndriver = \"plugin\"\npath = \"/bin/true\"\nmax_restarts = \"3\"\n")
+	r = runCLI(t, "config", "validate", "--config", cfg)
+	assert.Equal(t, exitFailure, r.code)
+	assert.Contains(t, r.stderr, cfg+":6: executors.local.max_restarts: incompatible types")
+
+	writeFile(t, cfg, "version = 1\n\n[environments.a]\nroot = \""+demoRoot+"\"\nexecutor = \"local\"\n\n[executors.local]\ndriver = \"plugin\"\npath = \"/bin/true\"\n")
+	r = runCLI(t, "config", "validate", "--config", cfg)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, cfg+": ok (1 environments, 1 executors)\n", r.stdout)
+
+	r = runCLI(t, "config", "validate", "--config", filepath.Join(dir, "absent.toml"))
+	assert.Equal(t, exitFailure, r.code)
+	assert.Contains(t, r.stderr, "absent.toml (from --config)")
+}
+
+// TestConfigShowRedactsSecrets: config show prints the effective config
+// and never a token, a password or PEM contents; identity paths stay.
+func TestConfigShowRedactsSecrets(t *testing.T) {
+	dir := t.TempDir()
+	pem := filepath.Join(dir, "id.pem")
+	writeFile(t, pem, "-----BEGIN PRIVATE KEY-----\nMFECAQEwBQYDK2VwBCIEIPEMSECRET\n-----END PRIVATE KEY-----\n")
+	cfg := filepath.Join(dir, "canic.toml")
+	writeFile(t, cfg, `version = 1
+[environments.prod]
+network = "ic"
+root = "`+demoRoot+`"
+executor = "ext"
+
+[executors.ext]
+driver = "plugin"
+path = "bin/ext"
+env = { EXT_API_TOKEN = "tok-9f8e", EXT_PASSWORD = "hunter2", EXT_KEY_FILE = "`+pem+`", EXT_INLINE = "-----BEGIN PRIVATE KEY-----" }
+`)
+	r := runCLI(t, "config", "show", "--config", cfg)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, secret := range []string{"tok-9f8e", "hunter2", "PEMSECRET", "BEGIN"} {
+		assert.NotContains(t, r.stdout, secret)
+	}
+	assert.Contains(t, r.stdout, pem, "identity paths are not secrets")
+	assert.Contains(t, r.stdout, filepath.Join(dir, "bin/ext"), "relative plugin path resolved against the config file")
+	assert.Contains(t, r.stdout, `network = "ic"`)
+	assert.Equal(t, 3, strings.Count(r.stdout, "<redacted>"), r.stdout)
+}
