@@ -54,7 +54,11 @@ func newApp(e env) *cli.App {
 		// Errors are reported by run, never by os.Exit inside the library.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
-		Action:         familyAction,
+		Action:         rootAction(e),
+		UsageText:      "canic-backup [--log-format text|json] [--verbose] COMMAND [flags]",
+		Description: "Start with `canic-backup backup create --help`. Every command answers --help with an example.\n\n" +
+			exitCodesHelp,
+		Flags: append(logFlags(), versionFlag()),
 		Commands: []*cli.Command{
 			backupCommand(e),
 			manifestCommand(e),
@@ -63,6 +67,8 @@ func newApp(e env) *cli.App {
 			configCommand(e),
 			pluginsCommand(e),
 			pluginServeCommand(e),
+			completionCommand(e),
+			versionCommand(e),
 		},
 	}
 }

@@ -16,6 +16,10 @@ func backupCommand(e env) *cli.Command {
 			backupRunCommand(e),
 			backupStatusCommand(e),
 			backupVerifyCommand(e),
+			backupListCommand(e),
+			backupInspectCommand(e),
+			backupPruneCommand(e),
+			backupRecoverCommand(e),
 		},
 	}
 }

@@ -16,7 +16,10 @@ func backupRunCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "execute or resume a planned backup through an executor plugin",
-		UsageText: "canic-backup backup run --dir DIR --plugin FILE [--plugin-sha256 HEX] [--max-steps N] [--retry-failed] [--json]",
+		UsageText: "canic-backup backup run --dir DIR --plugin FILE [--plugin-sha256 HEX] [--max-steps N] [--retry-failed] [--json | --json-lines]",
+		Description: "Runs the plan in DIR from where its journal stands. Progress: a live view on a terminal,\n" +
+			"one log line per operation otherwise, events as JSON lines with --json-lines.\n\n" +
+			"Example:\n   canic-backup backup run --dir backups/fleet-demo-20260512-140000 --plugin ./canic-icp-executor --json-lines",
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "plugin", Usage: "executor plugin binary `FILE`"},
@@ -24,6 +27,7 @@ func backupRunCommand(e env) *cli.Command {
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); run again to resume"},
 			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation a previous run left failed"},
 			jsonFlag(),
+			jsonLinesFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupRun(c, e) },
@@ -45,6 +49,11 @@ func backupRun(c *cli.Context, e env) error {
 	if c.Int("max-steps") < 0 {
 		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
 	}
+	view, err := startProgress(c, e)
+	if err != nil {
+		return err
+	}
+	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
 	p, err := verify.ReadPlan(dir)
 	if err != nil {
 		return err
@@ -62,9 +71,17 @@ func backupRun(c *cli.Context, e env) error {
 		MaxSteps:    c.Int("max-steps"),
 		RetryFailed: c.Bool("retry-failed"),
 		Clock:       e.now,
+		Observer:    view.Observer(),
 	}, exec)
 	runErr = errors.Join(runErr, closeExec())
+	var result any
 	if resp != nil {
+		result = resp
+	}
+	if err := view.Finish(result); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if resp != nil && !view.JSONLines() {
 		if c.Bool("json") {
 			if err := writeJSON(e.stdout, resp); err != nil {
 				return errors.Join(runErr, err)
@@ -88,5 +105,8 @@ func backupRun(c *cli.Context, e env) error {
 	if errors.As(runErr, &failed) {
 		return fmt.Errorf("%w\nrun `canic-backup backup run --dir %s --plugin %s --retry-failed` to retry it", runErr, dir, plugin)
 	}
-	return runErr
+	if runErr != nil {
+		return leftStoppedAttention(dir, runErr)
+	}
+	return nil
 }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/verify"
+)
+
+// inspectReport is 0.35.1's BackupInspectReport (`backup inspect --json`).
+type inspectReport struct {
+	LayoutStatus verify.LayoutStatus                  `json:"layout_status"`
+	PlanID       string                               `json:"plan_id"`
+	RunID        string                               `json:"run_id"`
+	Fleet        string                               `json:"fleet"`
+	Network      string                               `json:"network"`
+	Scope        string                               `json:"scope"`
+	Targets      []inspectTarget                      `json:"targets"`
+	Operations   []inspectOperation                   `json:"operations"`
+	Execution    journal.BackupExecutionResumeSummary `json:"execution"`
+	// LeftStopped is new in this port: canisters the journal records as
+	// stopped and not restarted.
+	LeftStopped []string `json:"left_stopped"`
+}
+
+// inspectTarget is one target row.
+type inspectTarget struct {
+	Role                  string `json:"role"`
+	CanisterID            string `json:"canister_id"`
+	ParentCanisterID      string `json:"parent_canister_id"`
+	ExpectedModuleHash    string `json:"expected_module_hash"`
+	Depth                 uint32 `json:"depth"`
+	ControlAuthority      string `json:"control_authority"`
+	SnapshotReadAuthority string `json:"snapshot_read_authority"`
+}
+
+// inspectOperation is one operation row.
+type inspectOperation struct {
+	Sequence         uint64   `json:"sequence"`
+	Kind             string   `json:"kind"`
+	TargetCanisterID string   `json:"target_canister_id"`
+	State            string   `json:"state"`
+	BlockingReasons  []string `json:"blocking_reasons"`
+}
+
+// backupInspectCommand is `backup inspect`.
+func backupInspectCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show a backup's plan, targets and operations with their journal state",
+		UsageText: "canic-backup backup inspect --dir DIR [--json]",
+		Description: "Reads DIR's plan and execution journal (both validated, and checked against each other).\n\n" +
+			"Example:\n   canic-backup backup inspect --dir backups/fleet-demo-20260512-140000",
+		Flags:        []cli.Flag{dirFlag(), jsonFlag()},
+		OnUsageError: onUsageError,
+		Action:       func(c *cli.Context) error { return backupInspect(c, e) },
+	}
+}
+
+func backupInspect(c *cli.Context, e env) error {
+	if err := leafArgs(c); err != nil {
+		return err
+	}
+	dir, err := requireFlag(c, "dir")
+	if err != nil {
+		return err
+	}
+	p, err := verify.ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	j, err := verify.ReadExecutionJournal(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := verify.Execution(p, j); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, verify.ExecutionJournalFile), err)
+	}
+	hasManifest, err := verify.ManifestExists(dir)
+	if err != nil {
+		return err
+	}
+	r := newInspectReport(p, j, verify.Status(j, hasManifest))
+	if c.Bool("json") {
+		return writeJSON(e.stdout, r)
+	}
+	_, err = fmt.Fprintln(e.stdout, r.text())
+	return err
+}
+
+func newInspectReport(p *plan.BackupPlan, j *journal.BackupExecutionJournal, status verify.LayoutStatus) inspectReport {
+	r := inspectReport{
+		LayoutStatus: status, PlanID: p.PlanID, RunID: p.RunID, Fleet: p.Fleet, Network: p.Network,
+		Scope: scopeLabel(p), Targets: []inspectTarget{}, Operations: []inspectOperation{},
+		Execution: j.ResumeSummary(), LeftStopped: runnerLeftStopped(j),
+	}
+	for _, t := range p.Targets {
+		r.Targets = append(r.Targets, inspectTarget{
+			Role: orDash(t.Role), CanisterID: t.CanisterID, ParentCanisterID: orDash(t.ParentCanisterID),
+			ExpectedModuleHash: orDash(t.ExpectedModuleHash), Depth: t.Depth,
+			ControlAuthority:      t.ControlAuthority.Source.Label() + "/" + string(t.ControlAuthority.Evidence),
+			SnapshotReadAuthority: string(t.SnapshotReadAuthority.Source) + "/" + string(t.SnapshotReadAuthority.Evidence),
+		})
+	}
+	for _, op := range j.Operations {
+		reasons := append([]string{}, op.BlockingReasons...)
+		r.Operations = append(r.Operations, inspectOperation{
+			Sequence: op.Sequence, Kind: string(op.Kind), TargetCanisterID: orDash(op.TargetCanisterID),
+			State: string(op.State), BlockingReasons: reasons,
+		})
+	}
+	return r
+}
+
+// text renders 0.35.1's inspect text: header, summary table, targets and
+// operations tables.
+func (r inspectReport) text() string {
+	next := "-"
+	if r.Execution.NextOperation != nil {
+		next = r.Execution.NextOperation.OperationID
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan: %s\nRun:  %s\n\n", r.PlanID, r.RunID)
+	b.WriteString(renderTable([]string{"STATUS", "FLEET", "NETWORK", "SCOPE", "TARGETS", "OPERATIONS", "NEXT"},
+		[][]string{{string(r.LayoutStatus), r.Fleet, r.Network, r.Scope, strconv.Itoa(len(r.Targets)),
+			strconv.Itoa(len(r.Operations)), next}}))
+	b.WriteString("\n\nTargets\n")
+	targets := make([][]string, 0, len(r.Targets))
+	for _, t := range r.Targets {
+		targets = append(targets, []string{t.Role, t.CanisterID, t.ParentCanisterID, t.ExpectedModuleHash,
+			strconv.FormatUint(uint64(t.Depth), 10), t.ControlAuthority, t.SnapshotReadAuthority})
+	}
+	b.WriteString(renderTable([]string{"ROLE", "CANISTER_ID", "PARENT", "MODULE_HASH", "DEPTH", "CONTROL", "SNAPSHOT_READ"}, targets))
+	b.WriteString("\n\nOperations\n")
+	ops := make([][]string, 0, len(r.Operations))
+	for _, op := range r.Operations {
+		ops = append(ops, []string{strconv.FormatUint(op.Sequence, 10), op.Kind, op.TargetCanisterID, op.State,
+			strings.Join(op.BlockingReasons, "; ")})
+	}
+	b.WriteString(renderTable([]string{"SEQ", "KIND", "TARGET", "STATE", "REASONS"}, ops))
+	if len(r.LeftStopped) > 0 {
+		fmt.Fprintf(&b, "\n\nLeft stopped: %s (run `canic-backup backup recover`)", strings.Join(r.LeftStopped, ", "))
+	}
+	return b.String()
+}
+
+func orDash(s *string) string {
+	if s == nil || *s == "" {
+		return "-"
+	}
+	return *s
+}
