@@ -215,8 +215,8 @@ func (l *loader) executor(name string, prim toml.Primitive) (Executor, error) {
 }
 
 // fieldRe finds the settings key a driver's validation error names
-// ("...: identity_pem = ...").
-var fieldRe = regexp.MustCompile(`(?:^|: )([a-z_]+) = `)
+// ("...: identity_pem = ..." or "... setting url = ...").
+var fieldRe = regexp.MustCompile(`(?:^|: |setting )([a-z_]+) = `)
 
 // settingsError places a driver's validation error at the key it names.
 func (l *loader) settingsError(key []string, err error) error {

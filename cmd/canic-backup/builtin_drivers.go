@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/driver/agent"
 	"github.com/canic-backup/canic-backup/driver/dfx"
 	"github.com/canic-backup/canic-backup/pluginapi"
 )
@@ -16,6 +17,22 @@ import (
 // builtinDriverTable lists the drivers compiled into canic-backup.
 func builtinDriverTable() map[string]builtinDriver {
 	return map[string]builtinDriver{
+		config.DriverAgent: {
+			newSettings: func() any { return &agent.Settings{} },
+			prepare: func(v any, base string) error {
+				s := v.(*agent.Settings)
+				s.IdentityPEM = resolvePath(base, s.IdentityPEM)
+				*s = s.WithDefaults()
+				return s.Validate()
+			},
+			open: func(ctx context.Context, v any, log hclog.Logger) (pluginapi.Executor, func() error, error) {
+				ex, err := agent.New(ctx, *v.(*agent.Settings), log)
+				if err != nil {
+					return nil, nil, err
+				}
+				return ex, func() error { return nil }, nil
+			},
+		},
 		config.DriverDFX: {
 			newSettings: func() any { return &dfx.Settings{} },
 			prepare: func(v any, base string) error {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -68,9 +70,13 @@ func simStart(c *cli.Context) error {
 	}
 	info := s.Info()
 	werr := sim.WriteInfo(infoPath, info)
+	cfgPath := filepath.Join(filepath.Dir(infoPath), config.FileName)
 	if werr == nil {
-		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters)\ninfo written to %s\n",
-			info.URL, info.RootCanisterID, len(info.CanisterIDs), infoPath)
+		werr = layout.WriteFileAtomic(cfgPath, []byte(simConfigTOML(info, c.String("fleet"))), 0o644)
+	}
+	if werr == nil {
+		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters)\ninfo written to %s\nconfig written to %s (environments sim, sim-icp)\n",
+			info.URL, info.RootCanisterID, len(info.CanisterIDs), infoPath, cfgPath)
 		<-ctx.Done()
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
