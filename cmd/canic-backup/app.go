@@ -62,7 +62,7 @@ func newApp(e env) *cli.App {
 		Commands: []*cli.Command{
 			backupCommand(e),
 			manifestCommand(e),
-			restoreCommand(e),
+			restoreCommandWithExecutors(e),
 			simCommand(),
 			configCommand(e),
 			pluginsCommand(e),
