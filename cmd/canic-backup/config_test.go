@@ -62,3 +62,16 @@ env = { EXT_API_TOKEN = "tok-9f8e", EXT_PASSWORD = "hunter2", EXT_KEY_FILE = "`+
 	assert.Contains(t, r.stdout, `network = "ic"`)
 	assert.Equal(t, 3, strings.Count(r.stdout, "<redacted>"), r.stdout)
 }
+
+// TestConfigExampleLoads: canic.toml.example documents a valid file (its
+// executors' files are created so the drivers' checks pass).
+func TestConfigExampleLoads(t *testing.T) {
+	dir := t.TempDir()
+	example := readText(t, filepath.Join("..", "..", "canic.toml.example"))
+	writeFile(t, filepath.Join(dir, "keys", "backup-operator.pem"), "not read by the config")
+	cfg := filepath.Join(dir, "canic.toml")
+	writeFile(t, cfg, example)
+	r := runCLI(t, "config", "validate", "--config", cfg)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "(3 environments, 3 executors)")
+}
