@@ -1,11 +1,14 @@
 package progress
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
 	"time"
+
+	"github.com/canic-backup/canic-backup/core/wire"
 )
 
 // jsonLine is the wire shape of one --json-lines object. Fields that do not
@@ -61,9 +64,18 @@ func (j *JSONLines) Event(e Event) {
 	j.write(l)
 }
 
-// Result implements Renderer: the last line, {"type":"result","result":v}.
+// Result implements Renderer: the last line, {"type":"result","result":v},
+// v encoded by core/wire exactly as --json prints it (compacted).
 func (j *JSONLines) Result(v any) error {
-	j.write(jsonLine{Type: Result, Result: v})
+	pretty, err := wire.MarshalPretty(v)
+	if err != nil {
+		return fmt.Errorf("encode result: %w", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, pretty); err != nil {
+		return fmt.Errorf("encode result: %w", err)
+	}
+	j.write(jsonLine{Type: Result, Result: json.RawMessage(compact.Bytes())})
 	return j.Close()
 }
 
