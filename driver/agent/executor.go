@@ -35,6 +35,9 @@ type Executor struct {
 	sender  principal.Principal
 	hc      *http.Client
 	dirs    dirLocks
+	// uploadState is where upload resume records live; empty means
+	// defaultUploadStateDir.
+	uploadState string
 }
 
 var _ pluginapi.Executor = (*Executor)(nil)

@@ -12,12 +12,12 @@ import (
 )
 
 // File names of the icp snapshot directory layout and this driver's
-// resume records.
+// download resume record (upload records live outside the directory, see
+// uploadRecordPath).
 const (
 	metadataFile     = "metadata.json"
 	chunkStoreDir    = "wasm_chunk_store"
 	downloadProgress = ".canic_download_progress.json"
-	uploadProgress   = ".canic_upload_progress.json"
 )
 
 // blobKinds are the snapshot's byte blobs, in icp's download order.

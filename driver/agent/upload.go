@@ -23,8 +23,11 @@ import (
 // UploadSnapshot uploads dir (icp's or dfx's layout) as a new snapshot of
 // t: upload_canister_snapshot_metadata once (a lost response is reconciled
 // by listing snapshots), then the data chunks in parallel, recording
-// progress in .canic_upload_progress.json so an interrupted upload resumes
-// into the same snapshot. The record is removed on success.
+// progress in a resume record so an interrupted upload resumes into the
+// same snapshot. dir is only read: the record lives outside it, under
+// os.UserCacheDir()/canic-backup/uploads (see WithUploadStateDir), named by
+// the directory, the target and the files' sizes and times; it is removed
+// on success.
 func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir string, progress pluginapi.ProgressFunc) (pluginapi.TransferResult, error) {
 	c, err := canister(t)
 	if err != nil {
@@ -96,7 +99,10 @@ func (e *Executor) upload(ctx context.Context, c principal.Principal, dir string
 	if err != nil {
 		return res, err
 	}
-	recPath := filepath.Join(dir, uploadProgress)
+	recPath, err := e.uploadRecordPath(dir, c, meta)
+	if err != nil {
+		return res, err
+	}
 	rec, err := readRecord(recPath)
 	if err != nil {
 		return res, &fileError{recPath, err}
