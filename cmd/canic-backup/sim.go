@@ -69,10 +69,11 @@ func simStart(c *cli.Context) error {
 		return err
 	}
 	info := s.Info()
-	werr := sim.WriteInfo(infoPath, info)
+	// The config first: once sim.json exists, everything is ready.
 	cfgPath := filepath.Join(filepath.Dir(infoPath), config.FileName)
+	werr := layout.WriteFileAtomic(cfgPath, []byte(simConfigTOML(info, c.String("fleet"))), 0o644)
 	if werr == nil {
-		werr = layout.WriteFileAtomic(cfgPath, []byte(simConfigTOML(info, c.String("fleet"))), 0o644)
+		werr = sim.WriteInfo(infoPath, info)
 	}
 	if werr == nil {
 		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters)\ninfo written to %s\nconfig written to %s (environments sim, sim-icp)\n",
