@@ -12,12 +12,26 @@
 // cancelled call returns promptly with context.Canceled, and that a download
 // interrupted half-way resumes from what the directory holds and ends with
 // the same files as an uninterrupted one.
+//
+// An uploaded snapshot is compared with the original as the IC defines the
+// round trip: the data files (wasm_module.bin, wasm_memory.bin,
+// stable_memory.bin, wasm_chunk_store/*) must be byte-identical and
+// metadata.json must be semantically equal (as JSON values, ignoring
+// formatting) except for two fields the IC sets on upload: "source", which
+// becomes {"metadata_upload": null} instead of {"taken_from_canister": null},
+// and "taken_at_timestamp", the upload's time. The suite also checks that
+// UploadSnapshot only reads its directory: the files in it are unchanged
+// and no file is added (resume records belong elsewhere).
 package plugintest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,6 +278,7 @@ func (s *suite) lifecycle(t *testing.T) {
 		var upEvents int
 		up, err := ex.UploadSnapshot(s.ctx(t), s.target, full, func(pluginapi.Progress) { upEvents++ })
 		require.NoError(t, err)
+		assert.Equal(t, fullFiles, tree(t, full), "UploadSnapshot leaves its directory unchanged (no added or changed file)")
 		require.NotEmpty(t, up.SnapshotID, "UploadSnapshot returns the new snapshot id")
 		assert.NotEqual(t, snap.ID, up.SnapshotID)
 		listed, err := ex.ListSnapshots(s.ctx(t), s.target)
@@ -274,7 +289,7 @@ func (s *suite) lifecycle(t *testing.T) {
 		back := t.TempDir()
 		_, err = ex.DownloadSnapshot(s.ctx(t), s.target, up.SnapshotID, back, nil)
 		require.NoError(t, err)
-		assert.Equal(t, fullFiles, tree(t, back), "an uploaded snapshot downloads to the same files")
+		sameSnapshot(t, fullFiles, tree(t, back))
 		require.NoError(t, ex.DeleteSnapshot(s.ctx(t), s.target, up.SnapshotID))
 	}
 
@@ -318,3 +333,97 @@ func tree(t *testing.T, dir string) map[string]string {
 	require.NoError(t, err)
 	return out
 }
+
+// uploadFields are the metadata.json fields the IC sets when a snapshot is
+// uploaded rather than taken.
+var uploadFields = []string{"source", "taken_at_timestamp"}
+
+// sameSnapshot asserts that got, the files of a downloaded uploaded
+// snapshot, hold the snapshot in want (see snapshotDiff).
+func sameSnapshot(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	assert.Empty(t, snapshotDiff(want, got), "an uploaded snapshot downloads to the same data files and equivalent metadata.json")
+}
+
+// snapshotDiff lists how got differs from want: a data file missing,
+// added or with other bytes, or metadata.json unequal as JSON apart from
+// uploadFields ("source" may be the original's or {"metadata_upload":
+// null}; "taken_at_timestamp" may differ but not appear or vanish).
+func snapshotDiff(want, got map[string]string) []string {
+	diffs := []string{}
+	for k, v := range want {
+		if k == "metadata.json" {
+			continue
+		}
+		g, ok := got[k]
+		switch {
+		case !ok:
+			diffs = append(diffs, k+" is missing")
+		case g != v:
+			diffs = append(diffs, fmt.Sprintf("%s differs (%d bytes, want %d)", k, len(g), len(v)))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, k+" was not in the original")
+		}
+	}
+	wm, err := jsonObject(want["metadata.json"])
+	if err != nil {
+		return append(diffs, "original metadata.json: "+err.Error())
+	}
+	gm, err := jsonObject(got["metadata.json"])
+	if err != nil {
+		return append(diffs, "metadata.json: "+err.Error())
+	}
+	if src, ok := gm["source"]; ok && !jsonEqual(src, wm["source"]) && !jsonEqual(src, map[string]any{"metadata_upload": nil}) {
+		diffs = append(diffs, fmt.Sprintf(`metadata.json "source" is %s, want the original's or {"metadata_upload":null}`, jsonText(src)))
+	}
+	for _, f := range uploadFields {
+		_, inWant := wm[f]
+		_, inGot := gm[f]
+		if inWant != inGot {
+			diffs = append(diffs, fmt.Sprintf("metadata.json field %q present in original %v, in upload %v", f, inWant, inGot))
+		}
+		delete(wm, f)
+		delete(gm, f)
+	}
+	for k, v := range wm {
+		if g, ok := gm[k]; !ok || !jsonEqual(g, v) {
+			diffs = append(diffs, fmt.Sprintf("metadata.json field %q is %s, want %s", k, jsonText(g), jsonText(v)))
+		}
+	}
+	for k, g := range gm {
+		if _, ok := wm[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("metadata.json field %q (%s) was not in the original", k, jsonText(g)))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+// jsonObject decodes a metadata.json document generically (numbers kept
+// as their text), for comparison only; documents are never decoded this
+// way.
+func jsonObject(doc string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(doc))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("not a JSON object: null")
+	}
+	return m, nil
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func jsonEqual(a, b any) bool { return jsonText(a) == jsonText(b) }
