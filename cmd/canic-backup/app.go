@@ -64,6 +64,7 @@ func newApp(e env) *cli.App {
 			manifestCommand(e),
 			restoreCommandWithExecutors(e),
 			simCommand(),
+			demoCommand(e),
 			configCommand(e),
 			pluginsCommand(e),
 			pluginServeCommand(e),
