@@ -1,0 +1,25 @@
+// Package e2e holds canic-backup's end-to-end proofs with real parts only:
+// the canic-backup binary built once by TestMain and run as a subprocess,
+// its built-in executors re-executed as go-plugin processes (the agent
+// driver and the dfx driver driving the real icp 1.5.0 CLI), and the
+// in-process IC simulator reached over real HTTP.
+//
+// The scenarios prove:
+//
+//   - issue 5: a fleet (root + 3 children) backed up through the agent
+//     executor verifies, and after every canister's state changed, restore
+//     plan → apply --dry-run → run --execute brings every state digest back
+//     to its backup-time value;
+//   - issue 6: the same full cycle through the icp CLI, and an icp failure in
+//     the middle of a backup is one clear error naming the command, recorded
+//     in the journal, with a non-zero exit and no canister left stopped;
+//   - issue 7: for both executors, a restore with one member remapped to a
+//     freshly created canister survives a failure injected mid-run and
+//     completes with --retry-failed, every digest (the fresh canister's
+//     included) equal to the backup-time one;
+//   - issue 4: a plugin process killed with SIGKILL during a download fails
+//     the run naming the executor, and `backup resume --retry-failed`
+//     completes a backup that verifies.
+//
+// The package has no non-test code beyond this comment.
+package e2e
