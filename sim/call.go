@@ -99,6 +99,9 @@ func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call
 		return
 	}
 	reply, err := s.rep.Execute(ctx, call)
+	if call.ChangesState() {
+		s.changed()
+	}
 	if st.lost {
 		s.counters.add(func(c *Counters) { c.LostResponses++ })
 		st.finish(statusDone, nil, nil)

@@ -22,6 +22,11 @@ type Counters struct {
 	LostResponses uint64 `json:"lost_responses"`
 	// MaxInFlight is the highest number of calls executing at once.
 	MaxInFlight uint64 `json:"max_in_flight"`
+	// Saves counts state saves to the state directory (autosave, SyncSave,
+	// Save and Close).
+	Saves uint64 `json:"saves"`
+	// SaveErrors counts saves that failed.
+	SaveErrors uint64 `json:"save_errors"`
 }
 
 // counters is the live, mutex-guarded form of Counters.

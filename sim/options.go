@@ -65,4 +65,15 @@ type Options struct {
 	SyncCallTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AutosaveInterval, with a StateDir, saves the state in the background
+	// after update calls that change it: the first change after a quiet
+	// spell at once, later ones at most once per interval (and a save never
+	// takes more than a fifth of the time). A simulator killed without
+	// Close then loses at most about one interval of changes. Zero means
+	// only Close and Save write the state.
+	AutosaveInterval time.Duration
+	// SyncSave, with a StateDir, saves the state before replying to every
+	// update call that changed it, so a reply the client saw is never lost
+	// (slow with large fleets; for crash tests).
+	SyncSave bool
 }

@@ -46,6 +46,10 @@ type Simulator struct {
 	faults   *faultState
 	reqs     *requests
 
+	saveMu   sync.Mutex // serializes saves
+	auto     *autosaver // background saves; nil without AutosaveInterval
+	syncSave bool
+
 	baseCtx   context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -63,6 +67,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		counters: newCounters(),
 		faults:   newFaultState(opts.Faults),
 		reqs:     newRequests(),
+		syncSave: opts.SyncSave && opts.StateDir != "",
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -99,8 +104,23 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
 	}
+	if s.stateDir != "" && opts.AutosaveInterval > 0 {
+		s.auto = newAutosaver(s.Save, opts.AutosaveInterval)
+	}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// changed is told after an update call that may have changed the state,
+// before its reply is released: with SyncSave it saves now, else it asks
+// the autosaver for a save.
+func (s *Simulator) changed() {
+	switch {
+	case s.syncSave:
+		_ = s.Save() // counted in SaveErrors; Close saves again and reports
+	case s.auto != nil:
+		s.auto.changed()
+	}
 }
 
 func (s *Simulator) initState(opts Options) error {
@@ -208,11 +228,25 @@ func (s *Simulator) seedFresh(seed []byte, f Fleet, cfg replica.Config) error {
 }
 
 // Save writes the replica state and the simulator's keys to the state
-// directory (a no-op without one). Close calls it.
+// directory (a no-op without one). Close calls it, and so do autosave and
+// SyncSave; saves never overlap.
 func (s *Simulator) Save() error {
 	if s.stateDir == "" {
 		return nil
 	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	err := s.save()
+	s.counters.add(func(c *Counters) {
+		c.Saves++
+		if err != nil {
+			c.SaveErrors++
+		}
+	})
+	return err
+}
+
+func (s *Simulator) save() error {
 	if err := s.rep.Save(filepath.Join(s.stateDir, replicaDirName)); err != nil {
 		return fmt.Errorf("sim: save replica: %w", err)
 	}
@@ -222,8 +256,8 @@ func (s *Simulator) Save() error {
 	return nil
 }
 
-// Close stops serving, waits for executing calls, saves the state (with a
-// StateDir) and removes temporary files. It is safe to call more than once.
+// Close stops serving, waits for executing calls, stops autosaving, saves
+// the state (with a StateDir) and removes temporary files. It is safe to call more than once.
 func (s *Simulator) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		var errs []error
@@ -233,6 +267,9 @@ func (s *Simulator) Close(ctx context.Context) error {
 		}
 		s.cancel()
 		s.wg.Wait()
+		if s.auto != nil {
+			s.auto.close() // the final save below follows it
+		}
 		if err := s.Save(); err != nil {
 			errs = append(errs, err)
 		}
