@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -124,8 +123,14 @@ func demoFindICP(e env) (string, error) {
 		}
 		return filepath.Abs(p)
 	}
-	if p, err := exec.LookPath("icp"); err == nil {
-		return filepath.Abs(p)
+	for _, dir := range filepath.SplitList(e.getenv("PATH")) {
+		if dir == "" {
+			continue
+		}
+		p := filepath.Join(dir, "icp")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return filepath.Abs(p)
+		}
 	}
 	if st, err := os.Stat(demoMakeICP); err == nil && !st.IsDir() {
 		return filepath.Abs(demoMakeICP)
