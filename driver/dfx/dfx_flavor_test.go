@@ -37,6 +37,7 @@ case "$1 $2 $3" in
 *) echo "unexpected: $*" >&2; exit 2 ;;
 esac`)
 	e := fakeExecutor(t, bin, func(s *Settings) { s.Network, s.Identity = "ic", "ops" })
+	e.uploadState = t.TempDir()
 	ctx := context.Background()
 	tg := pluginapi.Target{CanisterID: recCanister}
 
@@ -61,7 +62,11 @@ esac`)
 	up, err := e.UploadSnapshot(ctx, tg, dir, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "000000000000000200000000000000010101", up.SnapshotID)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, up.SnapshotID+".json"), []byte("{}"), 0o644))
+	// dfx uploads from a staging copy of dir and leaves its progress file
+	// there when interrupted.
+	stage, err := e.stageUpload(dir, recCanister)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(stage, up.SnapshotID+".json"), []byte("{}"), 0o644))
 	_, err = e.UploadSnapshot(ctx, tg, dir, nil)
 	require.NoError(t, err)
 	require.NoError(t, e.LoadSnapshot(ctx, tg, up.SnapshotID))
@@ -85,8 +90,8 @@ esac`)
 		"canister snapshot list " + recCanister + tail,
 		"canister snapshot download " + recCanister + " " + info.ID + " --dir " + dir + tail,
 		"canister snapshot download " + recCanister + " " + info.ID + " --dir " + dir + " --resume" + tail,
-		"canister snapshot upload " + recCanister + " --dir " + dir + tail,
-		"canister snapshot upload " + recCanister + " --dir " + dir + " --resume " + up.SnapshotID + tail,
+		"canister snapshot upload " + recCanister + " --dir " + stage + tail,
+		"canister snapshot upload " + recCanister + " --dir " + stage + " --resume " + up.SnapshotID + tail,
 		"canister snapshot load " + recCanister + " " + up.SnapshotID + tail,
 		"canister snapshot delete " + recCanister + " 00ff" + tail,
 		"canister call rwlgt-iiaaa-aaaaa-aaaaa-cai canic_subnet_registry () --query --output raw" + tail,
@@ -94,4 +99,6 @@ esac`)
 		"canister status " + recCanister + tail,
 	}
 	assert.Equal(t, want, strings.Split(strings.TrimSpace(string(b)), "\n"))
+	_, err = os.Stat(stage)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a finished upload removes its staging directory")
 }

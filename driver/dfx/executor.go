@@ -32,6 +32,9 @@ type Executor struct {
 	r    *runner
 	log  hclog.Logger
 	home string
+	// uploadState holds upload staging directories; empty means
+	// defaultUploadStateDir.
+	uploadState string
 
 	idMu     sync.Mutex
 	identity string
@@ -469,9 +472,13 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, sna
 }
 
 // UploadSnapshot runs the CLI's own upload of dir as a new snapshot of t.
-// icp gets --resume only when its .upload_progress.json is present (a fresh
-// upload with --resume fails in icp 1.5.0); dfx gets --resume <id> when
-// its <id>.json progress file is present.
+// dir is only read: the CLI uploads from a private staging directory of
+// hard links (see stageUpload), because it writes its lock and progress
+// files into the directory it uploads. icp gets --resume only when its
+// .upload_progress.json is present there (a fresh upload with --resume
+// fails in icp 1.5.0); dfx gets --resume <id> when its <id>.json progress
+// file is present. The staging directory is removed on success and kept
+// for a resumption on failure.
 func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir string, progress pluginapi.ProgressFunc) (pluginapi.TransferResult, error) {
 	what := fmt.Sprintf("upload %s as a snapshot of canister %s", dir, t.CanisterID)
 	if err := checkCanister(what, t.CanisterID); err != nil {
@@ -491,12 +498,16 @@ func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir s
 	if err != nil {
 		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "%s: %v", what, err)
 	}
+	stage, err := e.stageUpload(dir, t.CanisterID)
+	if err != nil {
+		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: %v", what, err)
+	}
 	var args []string
 	if e.icp() {
-		_, perr := os.Stat(filepath.Join(dir, icpUploadProgress))
-		args = icpUploadArgv(e.sel, t.CanisterID, dir, perr == nil)
+		_, perr := os.Stat(filepath.Join(stage, icpUploadProgress))
+		args = icpUploadArgv(e.sel, t.CanisterID, stage, perr == nil)
 	} else {
-		args = dfxUploadArgv(e.sel, t.CanisterID, dir, dfxUploadResumeID(dir))
+		args = dfxUploadArgv(e.sel, t.CanisterID, stage, dfxUploadResumeID(stage))
 	}
 	if progress != nil {
 		progress(pluginapi.Progress{BytesTotal: total})
@@ -514,7 +525,9 @@ func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir s
 	if err != nil {
 		return pluginapi.TransferResult{}, protocolError(what, e.r.parseError(args, out, err))
 	}
-	_ = os.Remove(filepath.Join(dir, icpLockFile))
+	if err := os.RemoveAll(stage); err != nil {
+		e.log.Warn("cannot remove the upload staging directory", "dir", stage, "error", err.Error())
+	}
 	if progress != nil {
 		progress(pluginapi.Progress{BytesDone: total, BytesTotal: total})
 	}
