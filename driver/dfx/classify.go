@@ -32,7 +32,7 @@ func classify(err error) pluginapi.Code {
 	switch {
 	case has("is currently running", "is not stopped", "must be stopped", "IC0508", "Please stop the canister first"):
 		return pluginapi.CodeNotStopped
-	case has("Only the controllers", "IC0512", "not authorized", "Unauthorized", "IC0406"):
+	case has("Only the controllers", "IC0512", "not authorized", "Unauthorized"):
 		return pluginapi.CodeUnauthorized
 	case has("was not found", "not found", "IC0301", "IC0302", "IC0305", "Could not find", "does not exist", "No such canister"):
 		return pluginapi.CodeNotFound
