@@ -19,6 +19,8 @@ func backupPlanCommand(e env) *cli.Command {
 		Name:      "plan",
 		Usage:     "plan a fleet backup from a registry file (dry run: writes the plan and journal, touches nothing)",
 		UsageText: "canic-backup backup plan --registry FILE --root ID [--subtree ROLE|ID] [--fleet NAME] [--network NAME] --out DIR [--json]",
+		Description: "Writes DIR's backup plan and its initial execution journal from a saved registry; the IC is not contacted.\n\n" +
+			"Example:\n   canic-backup backup plan --registry registry.json --root r7inp-6aaaa-aaaaa-aaabq-cai --fleet demo --out backups/fleet-demo-20260512-140000",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "registry", Usage: "registry JSON `FILE` (canic_subnet_registry output)"},
 			&cli.StringFlag{Name: "root", Usage: "fleet root canister `ID`"},

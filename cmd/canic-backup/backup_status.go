@@ -45,6 +45,7 @@ func backupStatusCommand(e env) *cli.Command {
 		Name:         "status",
 		Usage:        "summarize a backup directory's execution or download journal",
 		UsageText:    "canic-backup backup status --dir DIR [--json]",
+		Description:  "Example:\n   canic-backup backup status --dir backups/fleet-demo-20260512-140000 --json",
 		Flags:        []cli.Flag{dirFlag(), jsonFlag()},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupStatus(c, e) },

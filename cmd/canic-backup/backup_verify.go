@@ -21,6 +21,7 @@ func backupVerifyCommand(e env) *cli.Command {
 		Name:         "verify",
 		Usage:        "verify layout, journal agreement and artifact checksums (changes nothing)",
 		UsageText:    "canic-backup backup verify --dir DIR [--json]",
+		Description:  "Example:\n   canic-backup backup verify --dir backups/fleet-demo-20260512-140000",
 		Flags:        []cli.Flag{dirFlag(), jsonFlag()},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupVerify(c, e) },

@@ -12,9 +12,10 @@ import (
 // manifestValidateCommand is `manifest validate`.
 func manifestValidateCommand(e env) *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "validate a fleet backup manifest",
-		UsageText: "canic-backup manifest validate --manifest FILE [--json]",
+		Name:        "validate",
+		Usage:       "validate a fleet backup manifest",
+		UsageText:   "canic-backup manifest validate --manifest FILE [--json]",
+		Description: "Example:\n   canic-backup manifest validate --manifest backups/fleet-demo-20260512-140000/fleet-backup-manifest.json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "manifest", Usage: "manifest `FILE` (fleet-backup-manifest.json)"},
 			jsonFlag(),

@@ -24,6 +24,7 @@ func pluginsCommand(e env) *cli.Command {
 				Name:         "list",
 				Usage:        "start each configured executor and print its info and capabilities",
 				UsageText:    "canic-backup plugins list [--config FILE] [--json]",
+				Description:  "Example:\n   canic-backup plugins list --config canic.toml --json",
 				Flags:        []cli.Flag{configFlag(), jsonFlag()},
 				OnUsageError: onUsageError,
 				Action:       func(c *cli.Context) error { return pluginsList(c, e) },

@@ -14,9 +14,10 @@ import (
 // of a plan, validate its artifacts, and write the initial apply journal.
 func restoreApplyCommand(e env) *cli.Command {
 	return &cli.Command{
-		Name:      "apply",
-		Usage:     "render a plan's restore operations, validate its artifacts and write the apply journal",
-		UsageText: "canic-backup restore apply --plan FILE [--backup-dir DIR] --dry-run [--out FILE] [--journal-out FILE]",
+		Name:        "apply",
+		Usage:       "render a plan's restore operations, validate its artifacts and write the apply journal",
+		UsageText:   "canic-backup restore apply --plan FILE [--backup-dir DIR] --dry-run [--out FILE] [--journal-out FILE]",
+		Description: "Example:\n   canic-backup restore apply --plan restore-plan.json --backup-dir backups/fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "plan", Usage: "restore plan `FILE`"},
 			&cli.StringFlag{Name: "backup-dir", Usage: "backup directory `DIR`: resolve, find and checksum every artifact (a journal without it is blocked)"},

@@ -15,9 +15,10 @@ import (
 // for restore. Nothing is changed anywhere.
 func restorePlanCommand(e env) *cli.Command {
 	return &cli.Command{
-		Name:      "plan",
-		Usage:     "build a no-mutation restore plan from a backup",
-		UsageText: "canic-backup restore plan (--backup-dir DIR | --manifest FILE) [--mapping FILE] [--out FILE] [--require-verified] [--require-restore-ready]",
+		Name:        "plan",
+		Usage:       "build a no-mutation restore plan from a backup",
+		UsageText:   "canic-backup restore plan (--backup-dir DIR | --manifest FILE) [--mapping FILE] [--out FILE] [--require-verified] [--require-restore-ready]",
+		Description: "Example:\n   canic-backup restore plan --backup-dir backups/fleet-demo-20260512-140000 --mapping mapping.json --require-verified --out restore-plan.json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "backup-dir", Usage: "backup directory `DIR` (reads its fleet-backup-manifest.json)"},
 			&cli.StringFlag{Name: "manifest", Usage: "manifest `FILE` (instead of --backup-dir)"},

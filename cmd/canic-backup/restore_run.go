@@ -17,6 +17,9 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 		Usage: "preview, execute or recover a restore apply journal",
 		UsageText: "canic-backup restore run --journal FILE (--dry-run | --execute [--max-steps N] | --unclaim-pending | --retry-failed)\n" +
 			"   [--require-complete] [--require-no-attention] [--env NAME] [--network NAME] [--icp PATH] [--out FILE] [--json]",
+		Description: "Examples:\n" +
+			"   canic-backup restore run --journal restore-journal.json --dry-run\n" +
+			"   canic-backup restore run --journal restore-journal.json --execute --env local --require-complete",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "journal", Usage: "apply journal `FILE` (from restore apply --journal-out)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the next operation and its command; changes nothing"},
