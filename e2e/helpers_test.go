@@ -278,3 +278,24 @@ func writeMapping(t *testing.T, path string, m restore.Mapping) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// dropSnapshot deletes one snapshot of id (listed through the replica), so
+// a full canister has room for one more.
+func dropSnapshot(t *testing.T, s *sim.Simulator, id string) {
+	t.Helper()
+	target := principal.Principal{Raw: raw(t, id)}
+	out := execute(t, s, nil, "list_canister_snapshots", struct {
+		CanisterID principal.Principal `ic:"canister_id"`
+	}{CanisterID: target})
+	var list []struct {
+		ID               []byte `ic:"id"`
+		TakenAtTimestamp uint64 `ic:"taken_at_timestamp"`
+		TotalSize        uint64 `ic:"total_size"`
+	}
+	require.NoError(t, idl.Unmarshal(out, []any{&list}))
+	require.NotEmpty(t, list)
+	execute(t, s, nil, "delete_canister_snapshot", struct {
+		CanisterID principal.Principal `ic:"canister_id"`
+		SnapshotID []byte              `ic:"snapshot_id"`
+	}{CanisterID: target, SnapshotID: list[0].ID})
+}
