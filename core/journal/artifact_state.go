@@ -1,6 +1,6 @@
 package journal
 
-import "fmt"
+import "github.com/canic-backup/canic-backup/core/wire"
 
 // ArtifactState is the progress of one artifact in the download journal.
 // It is PascalCase on the wire, unlike every other enum.
@@ -96,42 +96,16 @@ func (a *ResumeAction) UnmarshalText(text []byte) error {
 
 // UnknownVariantError reports an enum wire value that is not one of the
 // accepted spellings (serde's "unknown variant" error).
-type UnknownVariantError struct {
-	// Enum is the Go name of the enum type.
-	Enum string
-	// Value is the rejected text.
-	Value string
-	// Expected lists the accepted spellings in declaration order.
-	Expected []string
-}
-
-// Error renders the message like serde: unknown variant `x`, expected one of `a`, `b`.
-func (e *UnknownVariantError) Error() string {
-	msg := fmt.Sprintf("unknown variant `%s`, expected one of ", e.Value)
-	for i, v := range e.Expected {
-		if i > 0 {
-			msg += ", "
-		}
-		msg += "`" + v + "`"
-	}
-	return msg
-}
+type UnknownVariantError = wire.UnknownVariantError
 
 func marshalVariant(enum, value string, allowed []string) ([]byte, error) {
-	for _, a := range allowed {
-		if a == value {
-			return []byte(value), nil
-		}
+	v, err := wire.Variant(enum, value, allowed...)
+	if err != nil {
+		return nil, err
 	}
-	return nil, &UnknownVariantError{Enum: enum, Value: value, Expected: append([]string(nil), allowed...)}
+	return []byte(v), nil
 }
 
 func unmarshalVariant(enum string, text []byte, allowed []string) (string, error) {
-	s := string(text)
-	for _, a := range allowed {
-		if a == s {
-			return s, nil
-		}
-	}
-	return "", &UnknownVariantError{Enum: enum, Value: s, Expected: append([]string(nil), allowed...)}
+	return wire.Variant(enum, string(text), allowed...)
 }

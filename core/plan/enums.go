@@ -1,47 +1,25 @@
 package plan
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/canic-backup/canic-backup/core/wire"
 )
 
 // UnknownVariantError reports an enum wire value that is not one of the
 // accepted spellings (serde's "unknown variant" error).
-type UnknownVariantError struct {
-	// Enum is the Go name of the enum type.
-	Enum string
-	// Value is the rejected text.
-	Value string
-	// Expected lists the accepted spellings in declaration order.
-	Expected []string
-}
-
-// Error renders the message like serde: unknown variant `x`, expected one of `a`, `b`.
-func (e *UnknownVariantError) Error() string {
-	quoted := make([]string, len(e.Expected))
-	for i, v := range e.Expected {
-		quoted[i] = "`" + v + "`"
-	}
-	return fmt.Sprintf("unknown variant `%s`, expected one of %s", e.Value, strings.Join(quoted, ", "))
-}
+type UnknownVariantError = wire.UnknownVariantError
 
 func marshalVariant(enum, value string, allowed []string) ([]byte, error) {
-	for _, a := range allowed {
-		if a == value {
-			return []byte(value), nil
-		}
+	v, err := wire.Variant(enum, value, allowed...)
+	if err != nil {
+		return nil, err
 	}
-	return nil, &UnknownVariantError{Enum: enum, Value: value, Expected: allowed}
+	return []byte(v), nil
 }
 
 func unmarshalVariant(enum string, text []byte, allowed []string) (string, error) {
-	s := string(text)
-	for _, a := range allowed {
-		if a == s {
-			return s, nil
-		}
-	}
-	return "", &UnknownVariantError{Enum: enum, Value: s, Expected: allowed}
+	return wire.Variant(enum, string(text), allowed...)
 }
 
 // BackupScopeKind says which part of a fleet a plan covers.

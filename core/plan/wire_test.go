@@ -45,6 +45,10 @@ func TestEnumsRejectUnknownVariants(t *testing.T) {
 	assert.EqualError(t, err, "unknown variant `Subtree`, expected one of `member`, `subtree`, `non-root-fleet`, `maintenance-root`")
 	_, err = BackupOperationKind("").MarshalText()
 	assert.Error(t, err)
+	var m IdentityMode
+	assert.EqualError(t, m.UnmarshalText([]byte("Fixed")), "unknown variant `Fixed`, expected `fixed` or `relocatable`", "serde's two-variant form")
+	var uv *UnknownVariantError
+	assert.ErrorAs(t, m.UnmarshalText([]byte("x")), &uv)
 	var p BackupPlan
 	data := []byte(`{"plan_id":"p","run_id":"r","fleet":"f","network":"n","root_canister_id":"aaaaa-aa","selected_scope_kind":"bogus","include_descendants":true,"root_included":false,"requires_root_controller":false,"snapshot_read_authority":{"source":"unknown","evidence":"unknown"},"quiescence_policy":"crash-consistent","topology_hash_before_quiesce":"h","targets":[],"phases":[]}`)
 	assert.Error(t, wire.Unmarshal(data, &p))
