@@ -81,19 +81,7 @@ func restorePlan(c *cli.Context, e env) error {
 	}
 	if c.Bool("require-restore-ready") && !p.ReadinessSummary.Ready {
 		return fmt.Errorf("restore plan for backup %s is not restore-ready: reasons=%s: %w",
-			p.BackupID, debugList(p.ReadinessSummary.Reasons), restore.CodeNotReady)
+			p.BackupID, restore.DebugStrings(p.ReadinessSummary.Reasons), restore.CodeNotReady)
 	}
 	return nil
-}
-
-// debugList renders reasons as 0.35.1's {:?} of a Vec<String>.
-func debugList(v []string) string {
-	s := "["
-	for i, r := range v {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%q", r)
-	}
-	return s + "]"
 }

@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// rustDebugStrings renders a Vec<String> as Rust's {:?} does:
-// ["a", "b"] with Rust string escaping.
-func rustDebugStrings(v []string) string {
+// DebugStrings renders a Vec<String> as Rust's {:?} does: ["a", "b"] with
+// Rust string escaping, the form 0.35.1's error texts give reason lists in
+// (e.g. `reasons=["missing-artifact-validation"]`).
+func DebugStrings(v []string) string {
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, s := range v {

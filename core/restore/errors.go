@@ -93,7 +93,6 @@ func newError(code Code, format string, args ...any) *Error {
 func (e *Error) withSeq(seq int) *Error       { e.Sequence = seq; return e }
 func (e *Error) withField(f, v string) *Error { e.Field, e.Value = f, v; return e }
 func (e *Error) wrapping(err error) *Error    { e.err = err; return e }
-func debugStrings(v []string) string          { return rustDebugStrings(v) }
 func debugOptUsize(v *int) string {
 	if v == nil {
 		return "None"

@@ -235,7 +235,7 @@ func (r *runner) executable(rep Report) error {
 	case rep.FailedOperations > 0:
 		return newError(CodeApplyFailed, "restore apply journal for backup %s has failed operations: failed=%d", rep.BackupID, rep.FailedOperations)
 	case !rep.Ready:
-		return newError(CodeApplyNotReady, "restore apply journal for backup %s is not ready: reasons=%s", rep.BackupID, debugStrings(rep.BlockedReasons))
+		return newError(CodeApplyNotReady, "restore apply journal for backup %s is not ready: reasons=%s", rep.BackupID, DebugStrings(rep.BlockedReasons))
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func (r *runner) step() (failed, err error) {
 	if !prev.CommandAvailable {
 		rep := r.j.Report()
 		return nil, newError(CodeCommandUnavailable, "restore apply journal for backup %s has no executable command: operation_available=%t, complete=%t, blocked_reasons=%s",
-			rep.BackupID, prev.OperationAvailable, rep.Complete, debugStrings(rep.BlockedReasons))
+			rep.BackupID, prev.OperationAvailable, rep.Complete, DebugStrings(rep.BlockedReasons))
 	}
 	op, cmd := *prev.Operation, *prev.Command
 	attempt := 1
