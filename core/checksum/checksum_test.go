@@ -214,3 +214,21 @@ func TestIsHex64(t *testing.T) {
 	assert.False(t, IsHex64("g"+EmptyHash[1:]))
 	assert.False(t, IsHex64("not-a-sha"))
 }
+
+// TestNewEntryError: the kind names what the entry is, and the error
+// matches ErrUnsupportedEntry.
+func TestNewEntryError(t *testing.T) {
+	for mode, kind := range map[os.FileMode]string{
+		os.ModeSymlink:                   "symbolic link",
+		os.ModeNamedPipe:                 "named pipe",
+		os.ModeSocket:                    "socket",
+		os.ModeDevice | os.ModeCharDevice: "device",
+		os.ModeDir:                       "directory",
+		os.ModeIrregular:                 "special file (?---------)",
+	} {
+		e := NewEntryError("b/x", mode)
+		assert.Equal(t, kind, e.Kind, mode)
+		assert.ErrorIs(t, e, ErrUnsupportedEntry)
+		assert.Equal(t, "artifact entry b/x is a "+kind+"; artifacts may hold only regular files and directories", e.Error())
+	}
+}

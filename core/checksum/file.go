@@ -118,7 +118,15 @@ func requireRegular(path string, info os.FileInfo) error {
 	if info.Mode().IsRegular() {
 		return nil
 	}
-	return &EntryError{Path: path, Kind: kindOf(info.Mode())}
+	return NewEntryError(path, info.Mode())
+}
+
+// NewEntryError is the *EntryError for path, whose mode m is neither a
+// regular file nor (where one is allowed) a directory: it names what the
+// entry is (symbolic link, named pipe, socket, device, directory or special
+// file with its type).
+func NewEntryError(path string, m os.FileMode) *EntryError {
+	return &EntryError{Path: path, Kind: kindOf(m)}
 }
 
 // kindOf names a non-regular file mode for error messages.
@@ -135,6 +143,6 @@ func kindOf(m os.FileMode) string {
 	case m.IsDir():
 		return "directory"
 	default:
-		return "special file"
+		return fmt.Sprintf("special file (%v)", m.Type())
 	}
 }

@@ -134,7 +134,7 @@ func collectFiles(ctx context.Context, root, rel string, files *[]string) error 
 		case mode.IsRegular():
 			*files = append(*files, childRel)
 		default:
-			return &EntryError{Path: filepath.Join(root, filepath.FromSlash(childRel)), Kind: kindOf(mode)}
+			return NewEntryError(filepath.Join(root, filepath.FromSlash(childRel)), mode)
 		}
 	}
 	return nil

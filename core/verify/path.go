@@ -2,7 +2,6 @@ package verify
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,23 +53,9 @@ func resolveArtifact(root, rel string) (string, error) {
 			return "", fail(CodeUnreadable, display, err, "%v", err)
 		}
 		if m := info.Mode(); !m.IsDir() && !m.IsRegular() {
-			cause := &checksum.EntryError{Path: cur, Kind: kindOf(m)}
+			cause := checksum.NewEntryError(cur, m)
 			return "", fail(CodeUnsupportedArtifactEntry, cur, cause, "%s", cause.Error())
 		}
 	}
 	return display, nil
-}
-
-func kindOf(m os.FileMode) string {
-	switch {
-	case m&os.ModeSymlink != 0:
-		return "symbolic link"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	case m&os.ModeDevice != 0:
-		return "device"
-	}
-	return fmt.Sprintf("special file (%v)", m.Type())
 }
