@@ -34,7 +34,8 @@ func simStartCommand() *cli.Command {
 		Usage: "seed a fleet and serve it on loopback until interrupted",
 		UsageText: "canic-backup sim start [--fleet NAME] [--children N] [--depth D] [--size 64MiB] [--port P]\n" +
 			"   [--state-dir DIR] [--info-out FILE] [--latency 100ms] [--query-latency D]\n" +
-			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]",
+			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]\n" +
+			"   [--autosave 1s] [--sync-save]",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "fleet", Value: "demo", Usage: "fleet name"},
@@ -50,6 +51,9 @@ func simStartCommand() *cli.Command {
 			&cli.Float64Flag{Name: "lost-response-rate", Usage: "fraction of update calls executed whose response is dropped"},
 			&cli.IntFlag{Name: "max-in-flight", Usage: "cap on concurrently executing calls (0 = none)"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the fault dice"},
+			&cli.DurationFlag{Name: "autosave", Value: time.Second,
+				Usage: "with --state-dir, save the state at most this often after calls that change it, so a killed simulator keeps its changes (0 = only on exit)"},
+			&cli.BoolFlag{Name: "sync-save", Usage: "with --state-dir, save the state before replying to every call that changes it (slow; for crash tests)"},
 		},
 		Action: simStart,
 	}
@@ -99,6 +103,9 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 			return sim.Options{}, "", usagef("%s: --%s %d must not be negative", name, f, c.Int(f))
 		}
 	}
+	if c.Duration("autosave") < 0 {
+		return sim.Options{}, "", usagef("%s: --autosave %s must not be negative", name, c.Duration("autosave"))
+	}
 	if c.Int("port") > 65535 {
 		return sim.Options{}, "", usagef("%s: --port %d is not a TCP port", name, c.Int("port"))
 	}
@@ -122,6 +129,8 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 			TransientRejectRate: c.Float64("transient-reject-rate"), LostResponseRate: c.Float64("lost-response-rate"),
 			MaxInFlight: c.Int("max-in-flight"), Seed: c.Uint64("fault-seed"),
 		},
+		AutosaveInterval: c.Duration("autosave"),
+		SyncSave:         c.Bool("sync-save"),
 	}, info, nil
 }
 
