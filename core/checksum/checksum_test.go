@@ -219,12 +219,12 @@ func TestIsHex64(t *testing.T) {
 // matches ErrUnsupportedEntry.
 func TestNewEntryError(t *testing.T) {
 	for mode, kind := range map[os.FileMode]string{
-		os.ModeSymlink:                   "symbolic link",
-		os.ModeNamedPipe:                 "named pipe",
-		os.ModeSocket:                    "socket",
+		os.ModeSymlink:                    "symbolic link",
+		os.ModeNamedPipe:                  "named pipe",
+		os.ModeSocket:                     "socket",
 		os.ModeDevice | os.ModeCharDevice: "device",
-		os.ModeDir:                       "directory",
-		os.ModeIrregular:                 "special file (?---------)",
+		os.ModeDir:                        "directory",
+		os.ModeIrregular:                  "special file (?---------)",
 	} {
 		e := NewEntryError("b/x", mode)
 		assert.Equal(t, kind, e.Kind, mode)
