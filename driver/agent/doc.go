@@ -29,10 +29,12 @@
 // byte-identical to icp 1.5.0's, wasm_module.bin, wasm_memory.bin,
 // stable_memory.bin, wasm_chunk_store/<hash>.bin) in 2,000,000-byte chunks,
 // chunk_concurrency at a time per transfer and max_in_flight per process,
-// written at their offsets. Finished chunks are recorded in
-// .canic_download_progress.json / .canic_upload_progress.json (durable
-// atomic writes through core/layout, at most every 250ms and on exit,
-// after fsync of the data), so an interrupted transfer resumes without
-// reading or sending finished chunks again; the record is removed on
-// success. Memory stays near chunk size × chunks in flight.
+// written at their offsets. Finished chunks are recorded (durable atomic
+// writes through core/layout, at most every 250ms and on exit, after fsync
+// of the data) in .canic_download_progress.json inside a download's
+// directory, and for an upload outside the directory it reads, under
+// os.UserCacheDir()/canic-backup/uploads (a restore uploads from backup
+// artifacts, which must not change). An interrupted transfer so resumes
+// without reading or sending finished chunks again; the record is removed
+// on success. Memory stays near chunk size × chunks in flight.
 package agent
