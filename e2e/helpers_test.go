@@ -299,3 +299,28 @@ func dropSnapshot(t *testing.T, s *sim.Simulator, id string) {
 		SnapshotID []byte              `ic:"snapshot_id"`
 	}{CanisterID: target, SnapshotID: list[0].ID})
 }
+
+// setControllers replaces id's controllers, calling update_settings as
+// sender (which must control id).
+func setControllers(t *testing.T, s *sim.Simulator, sender []byte, id string, controllers ...[]byte) {
+	t.Helper()
+	ps := make([]principal.Principal, len(controllers))
+	for i, c := range controllers {
+		ps[i] = principal.Principal{Raw: c}
+	}
+	type settings struct {
+		Controllers *[]principal.Principal `ic:"controllers"`
+	}
+	enc, err := idl.Marshal([]any{struct {
+		CanisterID principal.Principal `ic:"canister_id"`
+		Settings   settings            `ic:"settings"`
+	}{CanisterID: principal.Principal{Raw: raw(t, id)}, Settings: settings{Controllers: &ps}}})
+	require.NoError(t, err)
+	_, err = s.Replica().Execute(context.Background(), replica.Call{
+		Sender: sender, Method: "update_settings", Arg: enc, Kind: replica.Update,
+	})
+	require.NoError(t, err, "update_settings of %s", id)
+	got, ok := s.Replica().Controllers(raw(t, id))
+	require.True(t, ok)
+	require.Equal(t, controllers, got)
+}
