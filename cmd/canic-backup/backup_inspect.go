@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -71,22 +70,11 @@ func backupInspect(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	p, err := verify.ReadPlan(dir)
+	run, err := readCheckedRun(dir)
 	if err != nil {
 		return err
 	}
-	j, err := verify.ReadExecutionJournal(dir)
-	if err != nil {
-		return err
-	}
-	if _, err := verify.Execution(p, j); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, verify.ExecutionJournalFile), err)
-	}
-	hasManifest, err := verify.ManifestExists(dir)
-	if err != nil {
-		return err
-	}
-	r := newInspectReport(p, j, verify.Status(j, hasManifest))
+	r := newInspectReport(run.plan, run.journal, run.status)
 	if c.Bool("json") {
 		return writeJSON(e.stdout, r)
 	}

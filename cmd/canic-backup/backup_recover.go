@@ -46,11 +46,7 @@ func backupRecover(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	p, err := verify.ReadPlan(dir)
-	if err != nil {
-		return err
-	}
-	j, err := verify.ReadExecutionJournal(dir)
+	p, j, err := readPlanAndJournal(dir)
 	if err != nil {
 		return err
 	}

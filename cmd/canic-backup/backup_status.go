@@ -77,27 +77,16 @@ func backupStatus(c *cli.Context, e env) error {
 			report.BackupID, report.PendingArtifacts, report.TotalArtifacts, report.IsComplete)
 		return nil
 	}
-	p, err := verify.ReadPlan(dir)
+	run, err := readCheckedRun(dir)
 	if err != nil {
 		return err
 	}
-	j, err := verify.ReadExecutionJournal(dir)
-	if err != nil {
-		return err
-	}
-	if _, err := verify.Execution(p, j); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, verify.ExecutionJournalFile), err)
-	}
-	hasManifest, err := verify.ManifestExists(dir)
-	if err != nil {
-		return err
-	}
-	report := newPlanStatusReport(p, j, verify.Status(j, hasManifest))
+	report := newPlanStatusReport(run.plan, run.journal, run.status)
 	if c.Bool("json") {
 		if err := writeJSON(e.stdout, report); err != nil {
 			return err
 		}
-		return stoppedAttention(j, dir)
+		return stoppedAttention(run.journal, dir)
 	}
 	x := report.Execution
 	fmt.Fprintf(e.stdout, "%s %s (%s/%s): %s\n", report.PlanID, report.RunID, report.Fleet, report.Network, report.LayoutStatus)
@@ -110,7 +99,7 @@ func backupStatus(c *cli.Context, e env) error {
 	if x.RestartRequired {
 		fmt.Fprintln(e.stdout, "restart required: some canisters may still be stopped")
 	}
-	return stoppedAttention(j, dir)
+	return stoppedAttention(run.journal, dir)
 }
 
 // stoppedAttention is the needs-attention outcome (exit 4) of a journal
