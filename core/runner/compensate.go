@@ -24,13 +24,17 @@ const restartTimeout = 2 * time.Minute
 
 // stoppedCanisters returns the canisters the journal records as stopped by
 // this backup (stop completed, start neither completed nor skipped), in the
-// order the plan starts them, plus the target of failed, a stop operation
-// that failed part-way.
-func stoppedCanisters(j *journal.BackupExecutionJournal, failed *journal.BackupExecutionJournalOperation) []string {
+// order the plan starts them, plus the targets of probes, stop operations
+// that failed part-way or were in flight.
+func stoppedCanisters(j *journal.BackupExecutionJournal, probes ...journal.BackupExecutionJournalOperation) []string {
+	probed := map[uint64]bool{}
+	for _, p := range probes {
+		probed[p.Sequence] = true
+	}
 	stopped := map[string]bool{}
 	for _, op := range j.Operations {
 		if op.Kind == plan.OpStop && op.TargetCanisterID != nil &&
-			(op.State == journal.StateCompleted || op.Sequence == failed.Sequence) {
+			(op.State == journal.StateCompleted || probed[op.Sequence]) {
 			stopped[*op.TargetCanisterID] = true
 		}
 	}
@@ -59,7 +63,7 @@ func sortedOps(j *journal.BackupExecutionJournal) []journal.BackupExecutionJourn
 // records each restart as a RestartedReasonPrefix reason of the failed
 // operation. Canisters that cannot be started stay recorded as stopped.
 func (r *run) restartStopped(ctx context.Context, failed *journal.BackupExecutionJournalOperation) error {
-	_, err := r.restartCanisters(ctx, failed, stoppedCanisters(r.journal, failed))
+	_, err := r.restartCanisters(ctx, failed, stoppedCanisters(r.journal, *failed))
 	return err
 }
 
@@ -81,6 +85,7 @@ func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecut
 			continue
 		}
 		restarted = append(restarted, id)
+		r.noteRestart(id, r.cfg.now())
 		r.emit(Event{Type: EventCanisterRestarted, Target: id})
 	}
 	if len(restarted) > 0 {

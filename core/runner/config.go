@@ -36,6 +36,15 @@ type Config struct {
 	// finished, download bytes, restarts). Nil means nobody observes; the
 	// run behaves the same either way.
 	Observer Observer
+	// Concurrency, when above 1, runs independent operations of a phase in
+	// parallel (fleetOrdering): at most Concurrency stop/snapshot/start
+	// calls and, separately, at most Concurrency downloads/verifications
+	// at once. 0 or 1 is 0.35.1's one-at-a-time run.
+	Concurrency int
+	// RecordDowntime records when each canister's stop was requested and
+	// its start returned, in backup-downtime.json, the Response and the
+	// manifest's provenance. Off, every file is as 0.35.1 writes it.
+	RecordDowntime bool
 }
 
 func (c Config) now() time.Time {
@@ -79,6 +88,8 @@ type Response struct {
 	ExecutedOperationCount uint64                               `json:"executed_operation_count"`
 	ExecutedOperations     []ExecutedOperation                  `json:"executed_operations"`
 	Execution              journal.BackupExecutionResumeSummary `json:"execution"`
+	// Downtime is present only with Config.RecordDowntime (not in 0.35.1).
+	Downtime *Downtime `json:"downtime,omitempty"`
 }
 
 // ExecutedOperation is one operation executed by this call of Run.

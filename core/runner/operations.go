@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/journal"
@@ -13,40 +14,82 @@ import (
 	"github.com/canic-backup/canic-backup/core/plan"
 )
 
-// execute runs one pending operation and returns its completed receipt.
-func (r *run) execute(ctx context.Context, op *journal.BackupExecutionJournalOperation) (journal.BackupExecutionOperationReceipt, error) {
+// opInput is what an operation needs from the execution journal, read on
+// the run's goroutine before the operation is handed to a worker (workers
+// never touch r.journal).
+type opInput struct {
+	// snapshotID is the latest snapshot of a download's target.
+	snapshotID string
+}
+
+// outcome is what performing an operation produced.
+type outcome struct {
+	snapshotID string
+	checksum   string
+	// began and ended bracket the executor call (Config.Clock).
+	began, ended time.Time
+}
+
+// prepare reads op's input from the journal (run goroutine only).
+func (r *run) prepare(op *journal.BackupExecutionJournalOperation) (opInput, error) {
+	if op.Kind != plan.OpDownloadSnapshot {
+		return opInput{}, nil
+	}
+	id, err := target(op)
+	if err != nil {
+		return opInput{}, err
+	}
+	sid, ok := r.journal.LatestSnapshotID(id)
+	if !ok {
+		return opInput{}, &OperationDataError{Sequence: op.Sequence, Target: id, Missing: "snapshot id"}
+	}
+	return opInput{snapshotID: sid}, nil
+}
+
+// perform runs one pending operation's side effects. It may run on a
+// worker goroutine: it reads nothing of r.journal, and serializes its
+// download-journal updates (read, change, write) under r.downloadMu.
+func (r *run) perform(ctx context.Context, op *journal.BackupExecutionJournalOperation, in opInput) (outcome, error) {
 	var (
-		receipt journal.BackupExecutionOperationReceipt
-		err     error
+		out outcome
+		err error
 	)
+	out.began = r.cfg.now()
 	switch op.Kind {
 	case plan.OpStop:
 		err = r.withTarget(op, func(id string) error { return r.exec.StopCanister(ctx, id) })
 	case plan.OpStart:
 		err = r.withTarget(op, func(id string) error { return r.exec.StartCanister(ctx, id) })
 	case plan.OpCreateSnapshot:
-		var snapshotID string
-		snapshotID, err = r.createSnapshot(ctx, op)
-		receipt = r.completed(op)
-		receipt.SnapshotID = &snapshotID
-		return receipt, err
+		out.snapshotID, err = r.createSnapshot(ctx, op)
 	case plan.OpDownloadSnapshot:
-		err = r.downloadSnapshot(ctx, op)
-		receipt = r.completed(op)
-		rel := layout.ArtifactRelPath(deref(op.TargetCanisterID))
-		receipt.ArtifactPath = &rel
-		return receipt, err
+		err = r.downloadSnapshot(ctx, op, in.snapshotID)
 	case plan.OpVerifyArtifact:
-		var sum string
-		sum, err = r.verifyArtifact(ctx, op)
-		receipt = r.completed(op)
-		receipt.Checksum = &sum
-		return receipt, err
+		out.checksum, err = r.verifyArtifact(ctx, op)
 	case plan.OpFinalizeManifest:
 		err = r.finalize(ctx, op)
 	default: // validate-* (accepted with the preflight; nothing to do)
 	}
-	return r.completed(op), err
+	out.ended = r.cfg.now()
+	return out, err
+}
+
+// receipt builds the completed receipt of op from its outcome (run
+// goroutine only).
+func (r *run) receipt(op *journal.BackupExecutionJournalOperation, out outcome) journal.BackupExecutionOperationReceipt {
+	receipt := r.completed(op)
+	switch op.Kind {
+	case plan.OpCreateSnapshot:
+		sid := out.snapshotID
+		receipt.SnapshotID = &sid
+	case plan.OpDownloadSnapshot:
+		rel := layout.ArtifactRelPath(deref(op.TargetCanisterID))
+		receipt.ArtifactPath = &rel
+	case plan.OpVerifyArtifact:
+		sum := out.checksum
+		receipt.Checksum = &sum
+	}
+	return receipt
 }
 
 func (r *run) completed(op *journal.BackupExecutionJournalOperation) journal.BackupExecutionOperationReceipt {
@@ -73,6 +116,30 @@ func (r *run) withTarget(op *journal.BackupExecutionJournalOperation, f func(str
 	return nil
 }
 
+// updateDownload reads the download journal, applies f and writes it back,
+// under r.downloadMu so concurrent operations never lose each other's
+// updates. With create set, a missing journal starts empty (the plan's
+// topology hash); otherwise a missing journal is an error.
+func (r *run) updateDownload(create bool, f func(dj *journal.DownloadJournal, created bool) error) error {
+	r.downloadMu.Lock()
+	defer r.downloadMu.Unlock()
+	var dj *journal.DownloadJournal
+	created := false
+	if r.store.exists(DownloadJournalFile) || !create {
+		var err error
+		if dj, err = r.store.readDownload(); err != nil {
+			return err
+		}
+	} else {
+		hash := r.plan.TopologyHashBeforeQuiesce
+		dj, created = journal.NewDownloadJournal(r.plan.RunID, &hash), true
+	}
+	if err := f(dj, created); err != nil {
+		return err
+	}
+	return r.store.writeDownload(dj)
+}
+
 // createSnapshot snapshots the target and records a Created artifact in the
 // download journal (creating the journal with the plan's topology hash).
 func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJournalOperation) (string, error) {
@@ -80,13 +147,11 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 	if err != nil {
 		return "", err
 	}
-	var dj *journal.DownloadJournal
 	if r.store.exists(DownloadJournalFile) {
-		if dj, err = r.store.readDownload(); err != nil {
-			return "", err
-		}
-		dj.BeginStep(journal.StepSnapshotCreate)
-		if err := r.store.writeDownload(dj); err != nil {
+		if err := r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+			dj.BeginStep(journal.StepSnapshotCreate)
+			return nil
+		}); err != nil {
 			return "", err
 		}
 	}
@@ -95,51 +160,33 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 		return "", commandFailed(op.Sequence, op.OperationID, op.Kind, err)
 	}
 	hash := r.plan.TopologyHashBeforeQuiesce
-	if dj == nil {
-		dj = journal.NewDownloadJournal(r.plan.RunID, &hash)
-		dj.BeginStep(journal.StepSnapshotCreate)
-	}
-	dj.SetTopologyHashes(&hash)
-	key := journal.ArtifactKey{CanisterID: id, SnapshotID: snapshotID}
-	if err := dj.RecordSnapshotCreated(key, layout.ArtifactRelPath(id), r.cfg.marker()); err != nil {
-		return snapshotID, err
-	}
-	return snapshotID, r.store.writeDownload(dj)
+	err = r.updateDownload(true, func(dj *journal.DownloadJournal, created bool) error {
+		if created {
+			dj.BeginStep(journal.StepSnapshotCreate)
+		}
+		dj.SetTopologyHashes(&hash)
+		key := journal.ArtifactKey{CanisterID: id, SnapshotID: snapshotID}
+		return dj.RecordSnapshotCreated(key, layout.ArtifactRelPath(id), r.cfg.marker())
+	})
+	return snapshotID, err
 }
 
-// artifactEntry returns the download-journal entry of op's target.
-func (r *run) artifactEntry(op *journal.BackupExecutionJournalOperation) (*journal.DownloadJournal, *journal.ArtifactJournalEntry, error) {
-	id, err := target(op)
-	if err != nil {
-		return nil, nil, err
-	}
-	dj, err := r.store.readDownload()
-	if err != nil {
-		return nil, nil, err
-	}
-	e := dj.ArtifactForCanister(id)
-	if e == nil {
-		return nil, nil, &OperationDataError{Sequence: op.Sequence, Target: id, Missing: "artifact journal entry"}
-	}
-	return dj, e, nil
-}
-
-// downloadSnapshot downloads the latest snapshot of the target into a fresh
-// temp directory under the backup directory and records it Downloaded.
-func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJournalOperation) error {
+// downloadSnapshot downloads snapshot snapshotID of the target into a
+// fresh temp directory under the backup directory and records it
+// Downloaded. File digests the executor reports while writing
+// (ReportFileChecksum) are kept for verifyArtifact.
+func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJournalOperation, snapshotID string) error {
 	id, err := target(op)
 	if err != nil {
 		return err
 	}
-	snapshotID, ok := r.journal.LatestSnapshotID(id)
-	if !ok {
-		return &OperationDataError{Sequence: op.Sequence, Target: id, Missing: "snapshot id"}
-	}
-	dj, e, err := r.artifactEntry(op)
-	if err != nil {
+	var key journal.ArtifactKey
+	if err := r.artifactStep(op, journal.StepSnapshotDownload, func(_ *journal.DownloadJournal, e *journal.ArtifactJournalEntry) error {
+		key = e.Key()
+		return nil
+	}); err != nil {
 		return err
 	}
-	key := e.Key()
 	temp := r.layout().TempPath(id)
 	if err := os.RemoveAll(temp); err != nil {
 		return fmt.Errorf("clear %s: %w", temp, err)
@@ -147,51 +194,77 @@ func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJ
 	if err := os.MkdirAll(temp, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", temp, err)
 	}
-	dj.BeginStep(journal.StepSnapshotDownload)
-	if err := r.store.writeDownload(dj); err != nil {
-		return err
-	}
-	dctx := ctx
+	r.sums.forget(id)
+	sums := newFileSums()
+	dctx := withFileSums(ctx, sums)
 	if r.cfg.Observer != nil {
-		dctx = WithDownloadProgress(ctx, r.downloadObserver(op, id))
+		dctx = WithDownloadProgress(dctx, r.downloadObserver(op, id))
 	}
 	if err := r.exec.DownloadSnapshot(dctx, id, snapshotID, temp); err != nil {
 		return commandFailed(op.Sequence, op.OperationID, op.Kind, err)
 	}
-	if err := dj.RecordDownloaded(key, layout.TempRelPath(id), r.cfg.marker()); err != nil {
+	r.sums.keep(id, sums)
+	return r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+		return dj.RecordDownloaded(key, layout.TempRelPath(id), r.cfg.marker())
+	})
+}
+
+// artifactStep begins step in the download journal and calls f with the
+// entry of op's target, then persists the journal.
+func (r *run) artifactStep(op *journal.BackupExecutionJournalOperation, step journal.Step,
+	f func(*journal.DownloadJournal, *journal.ArtifactJournalEntry) error) error {
+	id, err := target(op)
+	if err != nil {
 		return err
 	}
-	return r.store.writeDownload(dj)
+	return r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+		e := dj.ArtifactForCanister(id)
+		if e == nil {
+			return &OperationDataError{Sequence: op.Sequence, Target: id, Missing: "artifact journal entry"}
+		}
+		if err := f(dj, e); err != nil {
+			return err
+		}
+		dj.BeginStep(step)
+		return nil
+	})
 }
 
 // verifyArtifact checksums the downloaded temp directory and records the
 // checksum. The directory is located from the backup directory, not from
 // the recorded temp_path, so a resume works from any working directory.
+// When this run's download reported a digest for every file the directory
+// holds (same names, same sizes), the checksum is computed from those
+// digests without reading the files again; otherwise every file is read.
 func (r *run) verifyArtifact(ctx context.Context, op *journal.BackupExecutionJournalOperation) (string, error) {
-	dj, e, err := r.artifactEntry(op)
+	var (
+		key      journal.ArtifactKey
+		tempPath string
+	)
+	if err := r.artifactStep(op, journal.StepChecksumVerify, func(_ *journal.DownloadJournal, e *journal.ArtifactJournalEntry) error {
+		if e.TempPath == nil {
+			return &OperationDataError{Sequence: op.Sequence, Target: e.CanisterID, Missing: "downloaded artifact"}
+		}
+		key, tempPath = e.Key(), *e.TempPath
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	temp, err := r.layout().ResolveTempPath(tempPath)
 	if err != nil {
 		return "", err
 	}
-	if e.TempPath == nil {
-		return "", &OperationDataError{Sequence: op.Sequence, Target: e.CanisterID, Missing: "downloaded artifact"}
+	sum, ok := r.sums.treeSum(key.CanisterID, temp)
+	if !ok {
+		c, err := checksum.FromPath(ctx, temp)
+		if err != nil {
+			return "", err
+		}
+		sum = c.Hash
 	}
-	key := e.Key()
-	dj.BeginStep(journal.StepChecksumVerify)
-	if err := r.store.writeDownload(dj); err != nil {
-		return "", err
-	}
-	temp, err := r.layout().ResolveTempPath(*e.TempPath)
-	if err != nil {
-		return "", err
-	}
-	sum, err := checksum.FromPath(ctx, temp)
-	if err != nil {
-		return "", err
-	}
-	if err := dj.RecordChecksumVerified(key, sum.Hash, r.cfg.marker()); err != nil {
-		return "", err
-	}
-	return sum.Hash, r.store.writeDownload(dj)
+	return sum, r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+		return dj.RecordChecksumVerified(key, sum, r.cfg.marker())
+	})
 }
 
 // finalize moves every verified artifact to its final path, marks it
@@ -225,7 +298,7 @@ func (r *run) finalize(ctx context.Context, op *journal.BackupExecutionJournalOp
 	if err != nil {
 		return fmt.Errorf("backup operation %d: %w", op.Sequence, err)
 	}
-	return r.store.writeManifest(m)
+	return r.store.writeManifest(m, r.provenance())
 }
 
 // moveArtifact renames the verified temp directory of e to its artifact

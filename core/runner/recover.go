@@ -34,14 +34,12 @@ type RecoverReport struct {
 // the failed operation. Order is the plan's start order.
 func LeftStopped(j *journal.BackupExecutionJournal) []string {
 	failed := failedOperation(j)
-	probe := failed
-	if probe == nil {
-		// A stop in flight when the run died may have stopped its canister.
-		probe = &journal.BackupExecutionJournalOperation{Sequence: ^uint64(0)}
-		for i := range j.Operations {
-			if op := &j.Operations[i]; op.State == journal.StatePending {
-				probe = op
-			}
+	// A failed stop, or one in flight when the run died (a concurrent run
+	// may leave several), may have stopped its canister.
+	var probes []journal.BackupExecutionJournalOperation
+	for _, op := range j.Operations {
+		if op.State == journal.StatePending || op.State == journal.StateFailed {
+			probes = append(probes, op)
 		}
 	}
 	restarted := map[string]bool{}
@@ -51,7 +49,7 @@ func LeftStopped(j *journal.BackupExecutionJournal) []string {
 		}
 	}
 	var out []string
-	for _, id := range stoppedCanisters(j, probe) {
+	for _, id := range stoppedCanisters(j, probes...) {
 		if !restarted[id] {
 			out = append(out, id)
 		}
@@ -98,7 +96,10 @@ func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, er
 	if err := checkPlanJournal(p, j); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
 	}
-	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j}
+	r, err := newRun(cfg, exec, s, p, j)
+	if err != nil {
+		return nil, err
+	}
 	report := &RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}}
 	ids := LeftStopped(j)
 	if len(ids) == 0 {

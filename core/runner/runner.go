@@ -44,7 +44,10 @@ func Run(ctx context.Context, cfg Config, exec Executor) (*Response, error) {
 	if err := checkPlanJournal(p, j); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
 	}
-	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j}
+	r, err := newRun(cfg, exec, s, p, j)
+	if err != nil {
+		return nil, err
+	}
 	r.emit(Event{Type: EventRunStarted, Targets: r.targets()})
 	resp, err := r.start(ctx)
 	r.emit(Event{Type: EventRunFinished, Err: err})
@@ -56,7 +59,24 @@ func (r *run) start(ctx context.Context) (*Response, error) {
 	if err := r.acceptPreflight(ctx); err != nil {
 		return nil, err
 	}
+	if r.cfg.Concurrency > 1 {
+		return r.loopConcurrent(ctx)
+	}
 	return r.loop(ctx)
+}
+
+// newRun builds the state of one call, loading the downtime record of
+// earlier runs when the run records downtime.
+func newRun(cfg Config, exec Executor, s store, p *plan.BackupPlan, j *journal.BackupExecutionJournal) (*run, error) {
+	r := &run{cfg: cfg, exec: exec, store: s, plan: p, journal: j, downtime: &Downtime{Canisters: []CanisterWindow{}}}
+	if cfg.RecordDowntime {
+		d, err := s.readDowntime()
+		if err != nil {
+			return nil, err
+		}
+		r.downtime = d
+	}
+	return r, nil
 }
 
 // run is the state of one Run call.
@@ -70,6 +90,13 @@ type run struct {
 	// observeMu serializes events to cfg.Observer (download progress may
 	// come from an executor goroutine).
 	observeMu sync.Mutex
+	// downloadMu serializes read-change-write cycles of the download
+	// journal (operations may run concurrently).
+	downloadMu sync.Mutex
+	// sums holds the file digests of this run's downloads.
+	sums downloadSums
+	// downtime is the run's downtime record (Config.RecordDowntime).
+	downtime *Downtime
 }
 
 // acceptPreflight asks the executor for preflight receipts, applies them to
@@ -139,17 +166,20 @@ func (r *run) loop(ctx context.Context) (*Response, error) {
 			}
 		}
 		r.emitOperation(EventOperationStarted, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, "", nil)
-		receipt, opErr := r.execute(ctx, &op)
+		in, opErr := r.prepare(&op)
+		var out outcome
 		if opErr == nil {
-			if err := r.journal.RecordOperationReceipt(receipt); err != nil {
-				opErr = err
-			} else if err := r.store.writeExecution(r.journal); err != nil {
+			out, opErr = r.perform(ctx, &op, in)
+		}
+		if opErr == nil {
+			refused, err := r.complete(&op, out)
+			if err != nil {
 				return r.response(false), err
-			} else {
-				r.executed = append(r.executed, executed(&op, OutcomeCompleted))
-				r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeCompleted, nil)
+			}
+			if refused == nil {
 				continue
 			}
+			opErr = refused
 		}
 		err := r.fail(ctx, &op, opErr)
 		return r.response(false), err
@@ -173,6 +203,24 @@ func (r *run) fail(ctx context.Context, op *journal.BackupExecutionJournalOperat
 		return errors.Join(opErr, err)
 	}
 	return opErr
+}
+
+// complete records op's completed receipt, persists the journal, notes
+// its downtime bounds and emits its finish. refused is the journal's
+// refusal of the receipt (the operation then fails); err is a failed write.
+func (r *run) complete(op *journal.BackupExecutionJournalOperation, out outcome) (refused, err error) {
+	if err := r.journal.RecordOperationReceipt(r.receipt(op, out)); err != nil {
+		return err, nil
+	}
+	if err := r.store.writeExecution(r.journal); err != nil {
+		return nil, err
+	}
+	r.executed = append(r.executed, executed(op, OutcomeCompleted))
+	if err := r.noteTiming(op, out); err != nil {
+		return nil, err
+	}
+	r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeCompleted, nil)
+	return nil, nil
 }
 
 func executed(op *journal.BackupExecutionJournalOperation, outcome string) ExecutedOperation {
@@ -200,7 +248,18 @@ func (r *run) response(maxSteps bool) *Response {
 		ExecutedOperationCount: uint64(len(ops)),
 		ExecutedOperations:     ops,
 		Execution:              summary,
+		Downtime:               r.summaryDowntime(),
 	}
+}
+
+// summaryDowntime is the response's downtime (nil unless recorded).
+func (r *run) summaryDowntime() *Downtime {
+	if p := r.provenance(); p != nil {
+		d := p.Downtime
+		d.Canisters = append([]CanisterWindow(nil), d.Canisters...)
+		return &d
+	}
+	return nil
 }
 
 // checkPlanJournal is 0.35.1's verify_execution_integrity: the journal's

@@ -112,10 +112,17 @@ func (s store) writeDownload(j *journal.DownloadJournal) error {
 	return s.writeAtomic(DownloadJournalFile, b)
 }
 
-func (s store) writeManifest(m *manifest.FleetBackupManifest) error {
+// writeManifest writes m, with prov appended when not nil (m alone is
+// encoded exactly as manifest.Encode does).
+func (s store) writeManifest(m *manifest.FleetBackupManifest, prov *Provenance) error {
 	b, err := m.Encode()
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.path(ManifestFile), err)
+	}
+	if prov != nil {
+		if b, err = wire.MarshalPretty(manifestDocument{FleetBackupManifest: *m, Provenance: prov}); err != nil {
+			return fmt.Errorf("%s: %w", s.path(ManifestFile), err)
+		}
 	}
 	return s.writeAtomic(ManifestFile, b)
 }
