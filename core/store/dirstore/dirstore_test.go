@@ -48,3 +48,9 @@ func TestDigestWithoutXattr(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", info.SHA256)
 }
+
+func BenchmarkPutGet256MiB(b *testing.B) {
+	s, err := dirstore.Open(b.TempDir())
+	require.NoError(b, err)
+	storetest.BenchPutGet(b, s, 256<<20)
+}

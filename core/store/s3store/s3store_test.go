@@ -235,3 +235,11 @@ func TestAbortStale(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 1)
 }
+
+func BenchmarkPutGet256MiB(b *testing.B) {
+	st := settings(freshPrefix(b))
+	st.PartSizeMiB = 16
+	s, err := s3store.Open(context.Background(), "bench", st, s3store.Options{Credentials: creds()})
+	require.NoError(b, err)
+	storetest.BenchPutGet(b, s, 256<<20)
+}
