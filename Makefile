@@ -12,7 +12,7 @@ GOTESTFLAGS ?= -race -count=1 -timeout 30m
 export DO_NOT_TRACK := 1
 export CANIC_ICP_BIN := $(ICP_BIN)
 
-.PHONY: test icp vet fmt-check build demo
+.PHONY: test icp vet fmt-check build demo weed
 
 ## test: install the icp CLI into .cache, vet, and run every test with -race.
 test: icp vet fmt-check
@@ -35,3 +35,9 @@ fmt-check:
 
 build:
 	$(GO) build -o canic-backup ./cmd/canic-backup
+
+## weed: build the SeaweedFS server (weed server -s3) that the S3 store
+## tests run, once, into .cache/weed/VERSION/weed (version pinned in
+## internal/seaweed).
+weed:
+	$(GO) run ./internal/seaweed/buildweed
