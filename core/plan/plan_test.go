@@ -345,3 +345,36 @@ func targetIDs(p *BackupPlan) []string {
 	}
 	return out
 }
+
+// TestTopologyAndQuiescenceReceiptsNameTheirPlanAndPreflight: both receipts
+// are checked for an empty plan id (naming their own field), another plan
+// and another preflight, with the same texts.
+func TestTopologyAndQuiescenceReceiptsNameTheirPlanAndPreflight(t *testing.T) {
+	p := subtreePlan()
+	for _, tc := range []struct {
+		name   string
+		topo   func(*TopologyPreflightReceipt)
+		quiet  func(*QuiescencePreflightReceipt)
+		is     error
+		prefix string
+	}{
+		{"topology plan id empty", func(r *TopologyPreflightReceipt) { r.PlanID = "" }, nil, ErrEmptyField, "field topology_receipt.plan_id must not be empty"},
+		{"quiescence plan id empty", nil, func(r *QuiescencePreflightReceipt) { r.PlanID = "" }, ErrEmptyField, "field quiescence_receipt.plan_id must not be empty"},
+		{"topology preflight id empty", func(r *TopologyPreflightReceipt) { r.PreflightID = "" }, nil, ErrEmptyField, "field preflight_id must not be empty"},
+		{"topology other plan", func(r *TopologyPreflightReceipt) { r.PlanID = "plan-other" }, nil, ErrPreflightReceiptPlanMismatch, "preflight receipt plan id"},
+		{"quiescence other plan", nil, func(r *QuiescencePreflightReceipt) { r.PlanID = "plan-other" }, ErrPreflightReceiptPlanMismatch, "preflight receipt plan id"},
+		{"quiescence other preflight", nil, func(r *QuiescencePreflightReceipt) { r.PreflightID = "preflight-other" }, ErrPreflightReceiptIDMismatch,
+			"preflight receipt id preflight-other does not match preflight " + preflightID},
+	} {
+		topo, quiet := topologyReceipt(p), quiescenceReceipt(p)
+		if tc.topo != nil {
+			tc.topo(&topo)
+		}
+		if tc.quiet != nil {
+			tc.quiet(&quiet)
+		}
+		err := p.ValidateExecutionPreflightReceipts(topo, quiet, preflightID, asOf)
+		require.ErrorIs(t, err, tc.is, tc.name)
+		assert.True(t, strings.HasPrefix(err.Error(), tc.prefix), "%s: %v", tc.name, err)
+	}
+}

@@ -6,10 +6,7 @@ package plan
 // changed when everything passes (0.35.1 left authority upgrades applied in
 // memory after a later failure).
 func (p *BackupPlan) ApplyExecutionPreflightReceipts(r BackupExecutionPreflightReceipts, asOf string) error {
-	if err := nonempty("preflight_receipts.plan_id", r.PlanID); err != nil {
-		return err
-	}
-	if err := nonempty("preflight_id", r.PreflightID); err != nil {
+	if err := receiptIDs("preflight_receipts.plan_id", r.PlanID, r.PreflightID); err != nil {
 		return err
 	}
 	if _, err := preflightTimestamp("preflight_receipts.as_of", asOf); err != nil {
@@ -136,10 +133,7 @@ func (p *BackupPlan) ValidateExecutionPreflightReceipts(topo TopologyPreflightRe
 }
 
 func (p *BackupPlan) validateTopologyReceipt(r TopologyPreflightReceipt, preflightID, asOf string) error {
-	if err := nonempty("topology_receipt.plan_id", r.PlanID); err != nil {
-		return err
-	}
-	if err := nonempty("preflight_id", r.PreflightID); err != nil {
+	if err := receiptIDs("topology_receipt.plan_id", r.PlanID, r.PreflightID); err != nil {
 		return err
 	}
 	if err := requiredHash("topology_receipt.topology_hash_before_quiesce", r.TopologyHashBeforeQuiesce); err != nil {
@@ -154,11 +148,8 @@ func (p *BackupPlan) validateTopologyReceipt(r TopologyPreflightReceipt, preflig
 	if err := validateWindow(r.PreflightID, r.ValidatedAt, r.ExpiresAt, asOf); err != nil {
 		return err
 	}
-	if r.PlanID != p.PlanID {
-		return errMismatch(ErrPreflightReceiptPlanMismatch, fmtPreflightPlanMismatch, p.PlanID, r.PlanID)
-	}
-	if r.PreflightID != preflightID {
-		return errMismatch(ErrPreflightReceiptIDMismatch, fmtPreflightIDMismatch, preflightID, r.PreflightID)
+	if err := p.matchPreflightReceipt(r.PlanID, r.PreflightID, preflightID); err != nil {
+		return err
 	}
 	if r.TopologyHashBeforeQuiesce != p.TopologyHashBeforeQuiesce {
 		return errTopologyHashMismatch(p.TopologyHashBeforeQuiesce, r.TopologyHashBeforeQuiesce)
@@ -180,10 +171,7 @@ func (p *BackupPlan) validateTopologyReceipt(r TopologyPreflightReceipt, preflig
 }
 
 func (p *BackupPlan) validateQuiescenceReceipt(r QuiescencePreflightReceipt, preflightID, asOf string) error {
-	if err := nonempty("quiescence_receipt.plan_id", r.PlanID); err != nil {
-		return err
-	}
-	if err := nonempty("preflight_id", r.PreflightID); err != nil {
+	if err := receiptIDs("quiescence_receipt.plan_id", r.PlanID, r.PreflightID); err != nil {
 		return err
 	}
 	if err := optionalNonempty("quiescence_receipt.message", r.Message); err != nil {
@@ -192,11 +180,8 @@ func (p *BackupPlan) validateQuiescenceReceipt(r QuiescencePreflightReceipt, pre
 	if err := validateWindow(r.PreflightID, r.ValidatedAt, r.ExpiresAt, asOf); err != nil {
 		return err
 	}
-	if r.PlanID != p.PlanID {
-		return errMismatch(ErrPreflightReceiptPlanMismatch, fmtPreflightPlanMismatch, p.PlanID, r.PlanID)
-	}
-	if r.PreflightID != preflightID {
-		return errMismatch(ErrPreflightReceiptIDMismatch, fmtPreflightIDMismatch, preflightID, r.PreflightID)
+	if err := p.matchPreflightReceipt(r.PlanID, r.PreflightID, preflightID); err != nil {
+		return err
 	}
 	if r.QuiescencePolicy != p.QuiescencePolicy {
 		return errSimple(ErrQuiescencePolicyMismatch)
@@ -223,10 +208,7 @@ type receiptHeader struct {
 }
 
 func (p *BackupPlan) validateReceiptHeader(preflightID, asOf string, targets map[string]bool, h receiptHeader) error {
-	if err := nonempty("authority_receipts[].plan_id", h.planID); err != nil {
-		return err
-	}
-	if err := nonempty("preflight_id", h.preflightID); err != nil {
+	if err := receiptIDs("authority_receipts[].plan_id", h.planID, h.preflightID); err != nil {
 		return err
 	}
 	if err := validPrincipal("authority_receipts[].target_canister_id", h.target); err != nil {
@@ -246,6 +228,27 @@ func (p *BackupPlan) validateReceiptHeader(preflightID, asOf string, targets map
 	}
 	if !targets[h.target] {
 		return errCanister(ErrUnknownAuthorityReceiptTarget, fmtUnknownReceiptTarget, h.target)
+	}
+	return nil
+}
+
+// receiptIDs checks that a receipt names its plan (planField) and its
+// preflight, in that order.
+func receiptIDs(planField, planID, preflightID string) error {
+	if err := nonempty(planField, planID); err != nil {
+		return err
+	}
+	return nonempty("preflight_id", preflightID)
+}
+
+// matchPreflightReceipt checks that a topology or quiescence receipt was
+// made for this plan and for preflightID, in that order.
+func (p *BackupPlan) matchPreflightReceipt(planID, receiptPreflightID, preflightID string) error {
+	if planID != p.PlanID {
+		return errMismatch(ErrPreflightReceiptPlanMismatch, fmtPreflightPlanMismatch, p.PlanID, planID)
+	}
+	if receiptPreflightID != preflightID {
+		return errMismatch(ErrPreflightReceiptIDMismatch, fmtPreflightIDMismatch, preflightID, receiptPreflightID)
 	}
 	return nil
 }
