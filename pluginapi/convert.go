@@ -148,9 +148,23 @@ func progressToPB(p Progress) *pb.TransferEvent {
 }
 
 func resultToPB(r TransferResult) *pb.TransferEvent {
+	var files []*pb.FileDigest
+	for _, f := range r.Files {
+		files = append(files, &pb.FileDigest{Path: f.Path, Size: f.Size, Sha256: f.SHA256})
+	}
 	return &pb.TransferEvent{Event: &pb.TransferEvent_Result{Result: &pb.TransferResult{
-		SnapshotId: r.SnapshotID, Bytes: r.Bytes, ResumedBytes: r.ResumedBytes,
+		SnapshotId: r.SnapshotID, Bytes: r.Bytes, ResumedBytes: r.ResumedBytes, Files: files,
 	}}}
+}
+
+// resultFromPB converts a transfer result; Files stays nil when the plugin
+// sent none.
+func resultFromPB(r *pb.TransferResult) TransferResult {
+	out := TransferResult{SnapshotID: r.GetSnapshotId(), Bytes: r.GetBytes(), ResumedBytes: r.GetResumedBytes()}
+	for _, f := range r.GetFiles() {
+		out.Files = append(out.Files, FileDigest{Path: f.GetPath(), Size: f.GetSize(), SHA256: f.GetSha256()})
+	}
+	return out
 }
 
 // nonNil returns s, or an empty slice for nil, so callers never see nil.

@@ -151,8 +151,7 @@ func (c *grpcClient) receive(ctx context.Context, method string, stream interfac
 				progress(Progress{BytesDone: p.GetBytesDone(), BytesTotal: p.GetBytesTotal(), File: p.GetFile()})
 			}
 		case *pb.TransferEvent_Result:
-			r := e.Result
-			return TransferResult{SnapshotID: r.GetSnapshotId(), Bytes: r.GetBytes(), ResumedBytes: r.GetResumedBytes()}, nil
+			return resultFromPB(e.Result), nil
 		}
 	}
 }

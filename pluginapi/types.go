@@ -160,4 +160,19 @@ type TransferResult struct {
 	Bytes uint64
 	// ResumedBytes counts bytes kept from an earlier, interrupted download.
 	ResumedBytes uint64
+	// Files, optional, lists every file a download wrote with its SHA-256
+	// computed while writing, so the engine need not read the artifact
+	// again to checksum it. Nil when the executor does not report digests
+	// (older plugins, uploads).
+	Files []FileDigest
+}
+
+// FileDigest is one file of a finished download.
+type FileDigest struct {
+	// Path is relative to the download directory, '/'-separated.
+	Path string
+	// Size is the file's length in bytes.
+	Size uint64
+	// SHA256 is the lower-case hex SHA-256 of the file's contents.
+	SHA256 string
 }

@@ -1060,10 +1060,13 @@ func (x *Progress) GetFile() string {
 
 // TransferResult ends a transfer stream.
 type TransferResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SnapshotId    string                 `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
-	Bytes         uint64                 `protobuf:"varint,2,opt,name=bytes,proto3" json:"bytes,omitempty"`
-	ResumedBytes  uint64                 `protobuf:"varint,3,opt,name=resumed_bytes,json=resumedBytes,proto3" json:"resumed_bytes,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotId   string                 `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
+	Bytes        uint64                 `protobuf:"varint,2,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	ResumedBytes uint64                 `protobuf:"varint,3,opt,name=resumed_bytes,json=resumedBytes,proto3" json:"resumed_bytes,omitempty"`
+	// Optional (added in protocol version 1, absent from older plugins): the
+	// SHA-256 of every file a download wrote, computed while writing.
+	Files         []*FileDigest `protobuf:"bytes,4,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1119,6 +1122,75 @@ func (x *TransferResult) GetResumedBytes() uint64 {
 	return 0
 }
 
+func (x *TransferResult) GetFiles() []*FileDigest {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+// FileDigest is one downloaded file: path relative to the download
+// directory ('/'-separated), size in bytes, lower-case hex SHA-256.
+type FileDigest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileDigest) Reset() {
+	*x = FileDigest{}
+	mi := &file_executor_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileDigest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileDigest) ProtoMessage() {}
+
+func (x *FileDigest) ProtoReflect() protoreflect.Message {
+	mi := &file_executor_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileDigest.ProtoReflect.Descriptor instead.
+func (*FileDigest) Descriptor() ([]byte, []int) {
+	return file_executor_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *FileDigest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *FileDigest) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *FileDigest) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 // TransferEvent is one event of a transfer stream.
 type TransferEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1133,7 +1205,7 @@ type TransferEvent struct {
 
 func (x *TransferEvent) Reset() {
 	*x = TransferEvent{}
-	mi := &file_executor_proto_msgTypes[19]
+	mi := &file_executor_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1217,7 @@ func (x *TransferEvent) String() string {
 func (*TransferEvent) ProtoMessage() {}
 
 func (x *TransferEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_executor_proto_msgTypes[19]
+	mi := &file_executor_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1230,7 @@ func (x *TransferEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferEvent.ProtoReflect.Descriptor instead.
 func (*TransferEvent) Descriptor() ([]byte, []int) {
-	return file_executor_proto_rawDescGZIP(), []int{19}
+	return file_executor_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TransferEvent) GetEvent() isTransferEvent_Event {
@@ -1214,7 +1286,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_executor_proto_msgTypes[20]
+	mi := &file_executor_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1298,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_executor_proto_msgTypes[20]
+	mi := &file_executor_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1311,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_executor_proto_rawDescGZIP(), []int{20}
+	return file_executor_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ErrorDetail) GetCode() string {
@@ -1336,12 +1408,18 @@ const file_executor_proto_rawDesc = "" +
 	"bytes_done\x18\x01 \x01(\x04R\tbytesDone\x12\x1f\n" +
 	"\vbytes_total\x18\x02 \x01(\x04R\n" +
 	"bytesTotal\x12\x12\n" +
-	"\x04file\x18\x03 \x01(\tR\x04file\"l\n" +
+	"\x04file\x18\x03 \x01(\tR\x04file\"\xa8\x01\n" +
 	"\x0eTransferResult\x12\x1f\n" +
 	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
 	"snapshotId\x12\x14\n" +
 	"\x05bytes\x18\x02 \x01(\x04R\x05bytes\x12#\n" +
-	"\rresumed_bytes\x18\x03 \x01(\x04R\fresumedBytes\"\x9e\x01\n" +
+	"\rresumed_bytes\x18\x03 \x01(\x04R\fresumedBytes\x12:\n" +
+	"\x05files\x18\x04 \x03(\v2$.canic.backup.executor.v1.FileDigestR\x05files\"L\n" +
+	"\n" +
+	"FileDigest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"\x9e\x01\n" +
 	"\rTransferEvent\x12@\n" +
 	"\bprogress\x18\x01 \x01(\v2\".canic.backup.executor.v1.ProgressH\x00R\bprogress\x12B\n" +
 	"\x06result\x18\x02 \x01(\v2(.canic.backup.executor.v1.TransferResultH\x00R\x06resultB\a\n" +
@@ -1375,7 +1453,7 @@ func file_executor_proto_rawDescGZIP() []byte {
 	return file_executor_proto_rawDescData
 }
 
-var file_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_executor_proto_goTypes = []any{
 	(*Empty)(nil),                  // 0: canic.backup.executor.v1.Empty
 	(*InfoRequest)(nil),            // 1: canic.backup.executor.v1.InfoRequest
@@ -1396,49 +1474,51 @@ var file_executor_proto_goTypes = []any{
 	(*UploadRequest)(nil),          // 16: canic.backup.executor.v1.UploadRequest
 	(*Progress)(nil),               // 17: canic.backup.executor.v1.Progress
 	(*TransferResult)(nil),         // 18: canic.backup.executor.v1.TransferResult
-	(*TransferEvent)(nil),          // 19: canic.backup.executor.v1.TransferEvent
-	(*ErrorDetail)(nil),            // 20: canic.backup.executor.v1.ErrorDetail
+	(*FileDigest)(nil),             // 19: canic.backup.executor.v1.FileDigest
+	(*TransferEvent)(nil),          // 20: canic.backup.executor.v1.TransferEvent
+	(*ErrorDetail)(nil),            // 21: canic.backup.executor.v1.ErrorDetail
 }
 var file_executor_proto_depIdxs = []int32{
 	3,  // 0: canic.backup.executor.v1.TargetRequest.target:type_name -> canic.backup.executor.v1.Target
 	3,  // 1: canic.backup.executor.v1.SnapshotRequest.target:type_name -> canic.backup.executor.v1.Target
 	8,  // 2: canic.backup.executor.v1.PreflightResponse.targets:type_name -> canic.backup.executor.v1.PreflightTarget
-	20, // 3: canic.backup.executor.v1.PreflightTarget.error:type_name -> canic.backup.executor.v1.ErrorDetail
+	21, // 3: canic.backup.executor.v1.PreflightTarget.error:type_name -> canic.backup.executor.v1.ErrorDetail
 	11, // 4: canic.backup.executor.v1.QueryRegistryResponse.entries:type_name -> canic.backup.executor.v1.RegistryEntry
 	13, // 5: canic.backup.executor.v1.ListSnapshotsResponse.snapshots:type_name -> canic.backup.executor.v1.Snapshot
 	3,  // 6: canic.backup.executor.v1.DownloadRequest.target:type_name -> canic.backup.executor.v1.Target
 	3,  // 7: canic.backup.executor.v1.UploadRequest.target:type_name -> canic.backup.executor.v1.Target
-	17, // 8: canic.backup.executor.v1.TransferEvent.progress:type_name -> canic.backup.executor.v1.Progress
-	18, // 9: canic.backup.executor.v1.TransferEvent.result:type_name -> canic.backup.executor.v1.TransferResult
-	1,  // 10: canic.backup.executor.v1.Executor.Info:input_type -> canic.backup.executor.v1.InfoRequest
-	6,  // 11: canic.backup.executor.v1.Executor.Preflight:input_type -> canic.backup.executor.v1.PreflightRequest
-	9,  // 12: canic.backup.executor.v1.Executor.QueryRegistry:input_type -> canic.backup.executor.v1.QueryRegistryRequest
-	4,  // 13: canic.backup.executor.v1.Executor.CanisterStatus:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 14: canic.backup.executor.v1.Executor.StopCanister:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 15: canic.backup.executor.v1.Executor.StartCanister:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 16: canic.backup.executor.v1.Executor.CreateSnapshot:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 17: canic.backup.executor.v1.Executor.ListSnapshots:input_type -> canic.backup.executor.v1.TargetRequest
-	5,  // 18: canic.backup.executor.v1.Executor.DeleteSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
-	15, // 19: canic.backup.executor.v1.Executor.DownloadSnapshot:input_type -> canic.backup.executor.v1.DownloadRequest
-	16, // 20: canic.backup.executor.v1.Executor.UploadSnapshot:input_type -> canic.backup.executor.v1.UploadRequest
-	5,  // 21: canic.backup.executor.v1.Executor.LoadSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
-	2,  // 22: canic.backup.executor.v1.Executor.Info:output_type -> canic.backup.executor.v1.InfoResponse
-	7,  // 23: canic.backup.executor.v1.Executor.Preflight:output_type -> canic.backup.executor.v1.PreflightResponse
-	10, // 24: canic.backup.executor.v1.Executor.QueryRegistry:output_type -> canic.backup.executor.v1.QueryRegistryResponse
-	12, // 25: canic.backup.executor.v1.Executor.CanisterStatus:output_type -> canic.backup.executor.v1.CanisterStatusResponse
-	0,  // 26: canic.backup.executor.v1.Executor.StopCanister:output_type -> canic.backup.executor.v1.Empty
-	0,  // 27: canic.backup.executor.v1.Executor.StartCanister:output_type -> canic.backup.executor.v1.Empty
-	13, // 28: canic.backup.executor.v1.Executor.CreateSnapshot:output_type -> canic.backup.executor.v1.Snapshot
-	14, // 29: canic.backup.executor.v1.Executor.ListSnapshots:output_type -> canic.backup.executor.v1.ListSnapshotsResponse
-	0,  // 30: canic.backup.executor.v1.Executor.DeleteSnapshot:output_type -> canic.backup.executor.v1.Empty
-	19, // 31: canic.backup.executor.v1.Executor.DownloadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
-	19, // 32: canic.backup.executor.v1.Executor.UploadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
-	0,  // 33: canic.backup.executor.v1.Executor.LoadSnapshot:output_type -> canic.backup.executor.v1.Empty
-	22, // [22:34] is the sub-list for method output_type
-	10, // [10:22] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	19, // 8: canic.backup.executor.v1.TransferResult.files:type_name -> canic.backup.executor.v1.FileDigest
+	17, // 9: canic.backup.executor.v1.TransferEvent.progress:type_name -> canic.backup.executor.v1.Progress
+	18, // 10: canic.backup.executor.v1.TransferEvent.result:type_name -> canic.backup.executor.v1.TransferResult
+	1,  // 11: canic.backup.executor.v1.Executor.Info:input_type -> canic.backup.executor.v1.InfoRequest
+	6,  // 12: canic.backup.executor.v1.Executor.Preflight:input_type -> canic.backup.executor.v1.PreflightRequest
+	9,  // 13: canic.backup.executor.v1.Executor.QueryRegistry:input_type -> canic.backup.executor.v1.QueryRegistryRequest
+	4,  // 14: canic.backup.executor.v1.Executor.CanisterStatus:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 15: canic.backup.executor.v1.Executor.StopCanister:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 16: canic.backup.executor.v1.Executor.StartCanister:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 17: canic.backup.executor.v1.Executor.CreateSnapshot:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 18: canic.backup.executor.v1.Executor.ListSnapshots:input_type -> canic.backup.executor.v1.TargetRequest
+	5,  // 19: canic.backup.executor.v1.Executor.DeleteSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
+	15, // 20: canic.backup.executor.v1.Executor.DownloadSnapshot:input_type -> canic.backup.executor.v1.DownloadRequest
+	16, // 21: canic.backup.executor.v1.Executor.UploadSnapshot:input_type -> canic.backup.executor.v1.UploadRequest
+	5,  // 22: canic.backup.executor.v1.Executor.LoadSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
+	2,  // 23: canic.backup.executor.v1.Executor.Info:output_type -> canic.backup.executor.v1.InfoResponse
+	7,  // 24: canic.backup.executor.v1.Executor.Preflight:output_type -> canic.backup.executor.v1.PreflightResponse
+	10, // 25: canic.backup.executor.v1.Executor.QueryRegistry:output_type -> canic.backup.executor.v1.QueryRegistryResponse
+	12, // 26: canic.backup.executor.v1.Executor.CanisterStatus:output_type -> canic.backup.executor.v1.CanisterStatusResponse
+	0,  // 27: canic.backup.executor.v1.Executor.StopCanister:output_type -> canic.backup.executor.v1.Empty
+	0,  // 28: canic.backup.executor.v1.Executor.StartCanister:output_type -> canic.backup.executor.v1.Empty
+	13, // 29: canic.backup.executor.v1.Executor.CreateSnapshot:output_type -> canic.backup.executor.v1.Snapshot
+	14, // 30: canic.backup.executor.v1.Executor.ListSnapshots:output_type -> canic.backup.executor.v1.ListSnapshotsResponse
+	0,  // 31: canic.backup.executor.v1.Executor.DeleteSnapshot:output_type -> canic.backup.executor.v1.Empty
+	20, // 32: canic.backup.executor.v1.Executor.DownloadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
+	20, // 33: canic.backup.executor.v1.Executor.UploadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
+	0,  // 34: canic.backup.executor.v1.Executor.LoadSnapshot:output_type -> canic.backup.executor.v1.Empty
+	23, // [23:35] is the sub-list for method output_type
+	11, // [11:23] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_executor_proto_init() }
@@ -1446,7 +1526,7 @@ func file_executor_proto_init() {
 	if File_executor_proto != nil {
 		return
 	}
-	file_executor_proto_msgTypes[19].OneofWrappers = []any{
+	file_executor_proto_msgTypes[20].OneofWrappers = []any{
 		(*TransferEvent_Progress)(nil),
 		(*TransferEvent_Result)(nil),
 	}
@@ -1456,7 +1536,7 @@ func file_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_executor_proto_rawDesc), len(file_executor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
