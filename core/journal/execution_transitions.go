@@ -143,23 +143,7 @@ func (j *BackupExecutionJournal) RecordOperationReceipt(r BackupExecutionOperati
 // failure stays in the receipt log only if it was recorded there; prefer
 // ResetFailedForRetry, which guarantees that.
 func (j *BackupExecutionJournal) RetryFailedOperationAt(seq uint64, updatedAt *string) error {
-	if err := optionalNonempty("updated_at", updatedAt); err != nil {
-		return err
-	}
-	idx, err := j.operationIndex(seq)
-	if err != nil {
-		return err
-	}
-	if j.Operations[idx].State != StateFailed {
-		return &ExecutionJournalError{Code: ErrOperationNotFailed, Sequence: seq}
-	}
-	return j.mutate(func(j *BackupExecutionJournal) error {
-		op := &j.Operations[idx]
-		op.State = StateReady
-		op.StateUpdatedAt = cloneString(updatedAt)
-		op.BlockingReasons = []string{}
-		return nil
-	})
+	return j.retryFailed(seq, updatedAt, false)
 }
 
 func (j *BackupExecutionJournal) refreshRestartRequired() {

@@ -12,6 +12,13 @@ import "strings"
 // 0.35.1 had retry_failed_operation_at but no caller and no CLI; its
 // version also dropped the reason of a failure that was not in the log.
 func (j *BackupExecutionJournal) ResetFailedForRetry(seq uint64, updatedAt *string) error {
+	return j.retryFailed(seq, updatedAt, true)
+}
+
+// retryFailed moves failed operation seq back to ready, stamped updatedAt,
+// its reasons cleared; with logFailure it first appends a failed receipt
+// unless the log already ends (for seq) with this failure.
+func (j *BackupExecutionJournal) retryFailed(seq uint64, updatedAt *string, logFailure bool) error {
 	if err := optionalNonempty("updated_at", updatedAt); err != nil {
 		return err
 	}
@@ -24,7 +31,7 @@ func (j *BackupExecutionJournal) ResetFailedForRetry(seq uint64, updatedAt *stri
 	}
 	return j.mutate(func(j *BackupExecutionJournal) error {
 		op := &j.Operations[idx]
-		if !j.failureLogged(op) {
+		if logFailure && !j.failureLogged(op) {
 			reason := strings.Join(op.BlockingReasons, "; ")
 			j.OperationReceipts = append(j.OperationReceipts, FailedReceipt(j, op, op.StateUpdatedAt, reason))
 		}

@@ -50,6 +50,22 @@ func TestResetFailedForRetryLogsUnrecordedFailure(t *testing.T) {
 	assert.Equal(t, StatePending, j.Operation(4).State)
 }
 
+// RetryFailedOperationAt (0.35.1's) resets the same way but logs nothing:
+// an unrecorded failure's reasons are dropped, as 0.35.1 dropped them.
+func TestRetryFailedOperationAtLogsNothing(t *testing.T) {
+	j := acceptedJournal(t)
+	op := &j.Operations[4]
+	op.State = StateFailed
+	op.BlockingReasons = []string{"canister trapped"}
+	require.NoError(t, j.Validate())
+
+	require.NoError(t, j.RetryFailedOperationAt(4, str("unix:30")))
+	assert.Empty(t, j.ReceiptsFor(4))
+	assert.Equal(t, StateReady, j.Operation(4).State)
+	assert.Equal(t, str("unix:30"), j.Operation(4).StateUpdatedAt)
+	assert.Empty(t, j.Operation(4).BlockingReasons)
+}
+
 func TestRetryFailedResetsAllOrNothing(t *testing.T) {
 	j := acceptedJournal(t)
 	got, err := j.RetryFailed(nil)
