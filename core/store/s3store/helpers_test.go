@@ -2,6 +2,7 @@ package s3store_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,9 @@ const (
 // replaced an expired holder, then "ACQUIRED <json>" or "LOCKED <error>",
 // and holds the lock (renewing) until its stdin closes, then releases it.
 func helperMain() int {
+	if os.Getenv(envHelper) == "upload" {
+		return uploadHelper()
+	}
 	host := os.Getenv(envHelper)
 	st := store.Settings{Kind: store.KindS3, Endpoint: os.Getenv(envEndpoint), Bucket: bucket,
 		Prefix: os.Getenv(envPrefix), Region: "us-east-1", PathStyle: true}
@@ -74,3 +78,41 @@ func helperMain() int {
 		return 4
 	}
 }
+
+// blockAfter yields n bytes of r and then blocks forever, so the process
+// is caught mid-upload by the parent's SIGKILL.
+type blockAfter struct {
+	r io.Reader
+	n int
+}
+
+func (b *blockAfter) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		select {}
+	}
+	if len(p) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n -= n
+	return n, err
+}
+
+// uploadHelper starts a 6-part upload of resumeData() to "killed.bin" that
+// stalls after 3 parts.
+func uploadHelper() int {
+	st := store.Settings{Kind: store.KindS3, Endpoint: os.Getenv(envEndpoint), Bucket: bucket,
+		Prefix: os.Getenv(envPrefix), Region: "us-east-1", PathStyle: true, PartSizeMiB: 5}
+	s, err := s3store.Open(context.Background(), "upload", st, s3store.Options{Concurrency: 1})
+	if err != nil {
+		fmt.Println("ERROR", err)
+		return 1
+	}
+	_, err = s.Put(context.Background(), "killed.bin", &blockAfter{r: bytes.NewReader(resumeData()), n: 3 * resumePart}, store.PutOptions{})
+	fmt.Println("ERROR unexpected end of upload", err)
+	return 1
+}
+
+const resumePart = 5 << 20
+
+func resumeData() []byte { return randomData(5*resumePart + 4321) }
