@@ -60,6 +60,38 @@ func (e *encoder) colon() {
 	e.buf.WriteString(": ")
 }
 
+// item starts the i-th element of an array or object: the opening bracket
+// (i == 0) or a comma, then a newline and indentation.
+func (e *encoder) item(i int, open byte) {
+	if i == 0 {
+		e.buf.WriteByte(open)
+		e.depth++
+	} else {
+		e.buf.WriteByte(',')
+	}
+	e.newline()
+}
+
+// member starts the i-th member of an object: item, key and colon.
+func (e *encoder) member(i int, key string) {
+	e.item(i, '{')
+	writeString(&e.buf, key)
+	e.colon()
+}
+
+// end closes an array or object of n elements started with item: "[]" or
+// "{}" when n is 0, else a newline, indentation and the closing bracket.
+func (e *encoder) end(n int, open, closing byte) {
+	if n == 0 {
+		e.buf.WriteByte(open)
+		e.buf.WriteByte(closing)
+		return
+	}
+	e.depth--
+	e.newline()
+	e.buf.WriteByte(closing)
+}
+
 // marshaler returns the json.Marshaler or encoding.TextMarshaler of v,
 // looking at the pointer receiver when v is addressable.
 func marshaler(v reflect.Value, iface reflect.Type) (any, bool) {
@@ -164,24 +196,13 @@ func (e *encoder) value(v reflect.Value, p *path) error {
 }
 
 func (e *encoder) sequence(v reflect.Value, p *path) error {
-	if v.Len() == 0 {
-		e.buf.WriteString("[]")
-		return nil
-	}
-	e.buf.WriteByte('[')
-	e.depth++
 	for i := 0; i < v.Len(); i++ {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline()
+		e.item(i, '[')
 		if err := e.value(v.Index(i), p.elem(i)); err != nil {
 			return err
 		}
 	}
-	e.depth--
-	e.newline()
-	e.buf.WriteByte(']')
+	e.end(v.Len(), '[', ']')
 	return nil
 }
 
@@ -238,26 +259,13 @@ func (e *encoder) mapValue(v reflect.Value, p *path) error {
 		}
 		return entries[i].key < entries[j].key
 	})
-	if len(entries) == 0 {
-		e.buf.WriteString("{}")
-		return nil
-	}
-	e.buf.WriteByte('{')
-	e.depth++
 	for i, me := range entries {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline()
-		writeString(&e.buf, me.key)
-		e.colon()
+		e.member(i, me.key)
 		if err := e.value(me.val, p.field(me.key)); err != nil {
 			return err
 		}
 	}
-	e.depth--
-	e.newline()
-	e.buf.WriteByte('}')
+	e.end(len(entries), '{', '}')
 	return nil
 }
 
@@ -266,34 +274,20 @@ func (e *encoder) structValue(v reflect.Value, p *path) error {
 	if err != nil {
 		return e.fail(p, "", err)
 	}
-	first := true
+	written := 0
 	for i := range si.fields {
 		f := &si.fields[i]
 		fv := v.FieldByIndex(f.index)
 		if f.omitEmpty && isEmpty(fv) {
 			continue
 		}
-		if first {
-			e.buf.WriteByte('{')
-			e.depth++
-			first = false
-		} else {
-			e.buf.WriteByte(',')
-		}
-		e.newline()
-		writeString(&e.buf, f.name)
-		e.colon()
+		e.member(written, f.name)
+		written++
 		if err := e.value(fv, p.field(f.name)); err != nil {
 			return err
 		}
 	}
-	if first {
-		e.buf.WriteString("{}")
-		return nil
-	}
-	e.depth--
-	e.newline()
-	e.buf.WriteByte('}')
+	e.end(written, '{', '}')
 	return nil
 }
 
@@ -329,45 +323,21 @@ func (e *encoder) node(n *Node, p *path) error {
 	case KindString:
 		writeString(&e.buf, n.Text)
 	case KindArray:
-		if len(n.Items) == 0 {
-			e.buf.WriteString("[]")
-			return nil
-		}
-		e.buf.WriteByte('[')
-		e.depth++
 		for i, it := range n.Items {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.newline()
+			e.item(i, '[')
 			if err := e.node(it, p.elem(i)); err != nil {
 				return err
 			}
 		}
-		e.depth--
-		e.newline()
-		e.buf.WriteByte(']')
+		e.end(len(n.Items), '[', ']')
 	case KindObject:
-		if len(n.Members) == 0 {
-			e.buf.WriteString("{}")
-			return nil
-		}
-		e.buf.WriteByte('{')
-		e.depth++
 		for i, m := range n.Members {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.newline()
-			writeString(&e.buf, m.Key)
-			e.colon()
+			e.member(i, m.Key)
 			if err := e.node(m.Value, p.field(m.Key)); err != nil {
 				return err
 			}
 		}
-		e.depth--
-		e.newline()
-		e.buf.WriteByte('}')
+		e.end(len(n.Members), '{', '}')
 	default:
 		return e.fail(p, fmt.Sprintf("invalid node kind %d", n.Kind), nil)
 	}
