@@ -56,3 +56,11 @@ func TestSnapshotDiffRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownSnapshotIDIsWellFormed: the id the suite uses for a missing
+// snapshot has the IC's layout, a local id then the canister's bytes.
+func TestUnknownSnapshotIDIsWellFormed(t *testing.T) {
+	assert.Equal(t, "7ffffffffffffffe"+"00000000000000010101", unknownSnapshotID("rrkah-fqaaa-aaaaa-aaaaq-cai"))
+	assert.Equal(t, "7ffffffffffffffe"+"00000000000000000101", unknownSnapshotID("rwlgt-iiaaa-aaaaa-aaaaa-cai"))
+	assert.Equal(t, "7ffffffffffffffe00", unknownSnapshotID("not a principal!"))
+}

@@ -26,6 +26,8 @@ package plugintest
 
 import (
 	"context"
+	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -167,7 +169,7 @@ func (s *suite) notFound(t *testing.T) {
 	assert.ErrorIs(t, err, pluginapi.CodeNotFound, "CreateSnapshot of a missing canister")
 	_, err = ex.ListSnapshots(s.ctx(t), m)
 	assert.ErrorIs(t, err, pluginapi.CodeNotFound, "ListSnapshots of a missing canister")
-	unknown := "00000000000000ff00"
+	unknown := unknownSnapshotID(s.cfg.Canister)
 	assert.ErrorIs(t, ex.DeleteSnapshot(s.ctx(t), s.target, unknown), pluginapi.CodeNotFound, "DeleteSnapshot of an unknown snapshot")
 	assert.ErrorIs(t, ex.LoadSnapshot(s.ctx(t), s.target, unknown), pluginapi.CodeNotFound, "LoadSnapshot of an unknown snapshot")
 	_, err = ex.DownloadSnapshot(s.ctx(t), s.target, unknown, t.TempDir(), nil)
@@ -427,3 +429,18 @@ func jsonText(v any) string {
 }
 
 func jsonEqual(a, b any) bool { return jsonText(a) == jsonText(b) }
+
+// unknownSnapshotID is a well-formed snapshot id of canister that no
+// snapshot has: the IC's layout, an 8-byte big-endian local id (here one
+// no subnet reaches) followed by the canister id's bytes. A malformed id
+// would be refused by the IC as a bad payload, not as an unknown snapshot.
+// It falls back to a short id when canister is not a textual principal.
+func unknownSnapshotID(canister string) string {
+	const local = "7ffffffffffffffe"
+	text := strings.ToUpper(strings.ReplaceAll(canister, "-", ""))
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(text)
+	if err != nil || len(raw) < 4 {
+		return local + "00"
+	}
+	return local + hex.EncodeToString(raw[4:]) // the first 4 bytes are a CRC32
+}
