@@ -50,12 +50,12 @@ func (s ArtifactState) ResumeAction() ResumeAction {
 
 // MarshalText implements encoding.TextMarshaler.
 func (s ArtifactState) MarshalText() ([]byte, error) {
-	return marshalVariant("ArtifactState", string(s), artifactStates)
+	return wire.VariantText("ArtifactState", string(s), artifactStates...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *ArtifactState) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("ArtifactState", text, artifactStates)
+	v, err := wire.Variant("ArtifactState", string(text), artifactStates...)
 	if err != nil {
 		return err
 	}
@@ -81,12 +81,12 @@ var resumeActions = []string{"Download", "VerifyChecksum", "Finalize", "Skip"}
 
 // MarshalText implements encoding.TextMarshaler.
 func (a ResumeAction) MarshalText() ([]byte, error) {
-	return marshalVariant("ResumeAction", string(a), resumeActions)
+	return wire.VariantText("ResumeAction", string(a), resumeActions...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (a *ResumeAction) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("ResumeAction", text, resumeActions)
+	v, err := wire.Variant("ResumeAction", string(text), resumeActions...)
 	if err != nil {
 		return err
 	}
@@ -97,15 +97,3 @@ func (a *ResumeAction) UnmarshalText(text []byte) error {
 // UnknownVariantError reports an enum wire value that is not one of the
 // accepted spellings (serde's "unknown variant" error).
 type UnknownVariantError = wire.UnknownVariantError
-
-func marshalVariant(enum, value string, allowed []string) ([]byte, error) {
-	v, err := wire.Variant(enum, value, allowed...)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(v), nil
-}
-
-func unmarshalVariant(enum string, text []byte, allowed []string) (string, error) {
-	return wire.Variant(enum, string(text), allowed...)
-}

@@ -1,5 +1,7 @@
 package journal
 
+import "github.com/canic-backup/canic-backup/core/wire"
+
 // OperationState is the state of one execution-journal operation.
 type OperationState string
 
@@ -17,12 +19,12 @@ var operationStates = []string{"ready", "pending", "blocked", "completed", "fail
 
 // MarshalText implements encoding.TextMarshaler.
 func (s OperationState) MarshalText() ([]byte, error) {
-	return marshalVariant("BackupExecutionOperationState", string(s), operationStates)
+	return wire.VariantText("BackupExecutionOperationState", string(s), operationStates...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *OperationState) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("BackupExecutionOperationState", text, operationStates)
+	v, err := wire.Variant("BackupExecutionOperationState", string(text), operationStates...)
 	if err != nil {
 		return err
 	}
@@ -70,12 +72,12 @@ var receiptOutcomes = []string{"completed", "failed", "skipped"}
 
 // MarshalText implements encoding.TextMarshaler.
 func (o ReceiptOutcome) MarshalText() ([]byte, error) {
-	return marshalVariant("BackupExecutionOperationReceiptOutcome", string(o), receiptOutcomes)
+	return wire.VariantText("BackupExecutionOperationReceiptOutcome", string(o), receiptOutcomes...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (o *ReceiptOutcome) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("BackupExecutionOperationReceiptOutcome", text, receiptOutcomes)
+	v, err := wire.Variant("BackupExecutionOperationReceiptOutcome", string(text), receiptOutcomes...)
 	if err != nil {
 		return err
 	}

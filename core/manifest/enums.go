@@ -20,8 +20,7 @@ const (
 
 // MarshalText implements encoding.TextMarshaler.
 func (k BackupUnitKind) MarshalText() ([]byte, error) {
-	v, err := wire.Variant("BackupUnitKind", string(k), string(UnitSingle), string(UnitSubtree))
-	return []byte(v), err
+	return wire.VariantText("BackupUnitKind", string(k), string(UnitSingle), string(UnitSubtree))
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.

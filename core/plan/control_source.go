@@ -21,12 +21,12 @@ var controlKinds = []string{"unknown", "root-controller", "operator-controller",
 
 // MarshalText implements encoding.TextMarshaler.
 func (k ControlAuthorityKind) MarshalText() ([]byte, error) {
-	return marshalVariant("ControlAuthorityKind", string(k), controlKinds)
+	return wire.VariantText("ControlAuthorityKind", string(k), controlKinds...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *ControlAuthorityKind) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("ControlAuthorityKind", text, controlKinds)
+	v, err := wire.Variant("ControlAuthorityKind", string(text), controlKinds...)
 	*k = ControlAuthorityKind(v)
 	return err
 }

@@ -10,18 +10,6 @@ import (
 // accepted spellings (serde's "unknown variant" error).
 type UnknownVariantError = wire.UnknownVariantError
 
-func marshalVariant(enum, value string, allowed []string) ([]byte, error) {
-	v, err := wire.Variant(enum, value, allowed...)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(v), nil
-}
-
-func unmarshalVariant(enum string, text []byte, allowed []string) (string, error) {
-	return wire.Variant(enum, string(text), allowed...)
-}
-
 // BackupScopeKind says which part of a fleet a plan covers.
 type BackupScopeKind string
 
@@ -37,12 +25,12 @@ var scopeKinds = []string{"member", "subtree", "non-root-fleet", "maintenance-ro
 
 // MarshalText implements encoding.TextMarshaler.
 func (k BackupScopeKind) MarshalText() ([]byte, error) {
-	return marshalVariant("BackupScopeKind", string(k), scopeKinds)
+	return wire.VariantText("BackupScopeKind", string(k), scopeKinds...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *BackupScopeKind) UnmarshalText(text []byte) error {
-	s, err := unmarshalVariant("BackupScopeKind", text, scopeKinds)
+	s, err := wire.Variant("BackupScopeKind", string(text), scopeKinds...)
 	*k = BackupScopeKind(s)
 	return err
 }
@@ -61,12 +49,12 @@ var evidenceKinds = []string{"proven", "declared", "unknown"}
 
 // MarshalText implements encoding.TextMarshaler.
 func (e AuthorityEvidence) MarshalText() ([]byte, error) {
-	return marshalVariant("AuthorityEvidence", string(e), evidenceKinds)
+	return wire.VariantText("AuthorityEvidence", string(e), evidenceKinds...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (e *AuthorityEvidence) UnmarshalText(text []byte) error {
-	s, err := unmarshalVariant("AuthorityEvidence", text, evidenceKinds)
+	s, err := wire.Variant("AuthorityEvidence", string(text), evidenceKinds...)
 	*e = AuthorityEvidence(s)
 	return err
 }
@@ -87,12 +75,12 @@ var readSources = []string{"unknown", "operator-controller", "snapshot-visibilit
 
 // MarshalText implements encoding.TextMarshaler.
 func (s SnapshotReadAuthoritySource) MarshalText() ([]byte, error) {
-	return marshalVariant("SnapshotReadAuthoritySource", string(s), readSources)
+	return wire.VariantText("SnapshotReadAuthoritySource", string(s), readSources...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *SnapshotReadAuthoritySource) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("SnapshotReadAuthoritySource", text, readSources)
+	v, err := wire.Variant("SnapshotReadAuthoritySource", string(text), readSources...)
 	*s = SnapshotReadAuthoritySource(v)
 	return err
 }
@@ -111,12 +99,12 @@ var quiescencePolicies = []string{"crash-consistent", "root-coordinated", "app-q
 
 // MarshalText implements encoding.TextMarshaler.
 func (q QuiescencePolicy) MarshalText() ([]byte, error) {
-	return marshalVariant("QuiescencePolicy", string(q), quiescencePolicies)
+	return wire.VariantText("QuiescencePolicy", string(q), quiescencePolicies...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (q *QuiescencePolicy) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("QuiescencePolicy", text, quiescencePolicies)
+	v, err := wire.Variant("QuiescencePolicy", string(text), quiescencePolicies...)
 	*q = QuiescencePolicy(v)
 	return err
 }
@@ -146,12 +134,12 @@ var operationKinds = []string{
 
 // MarshalText implements encoding.TextMarshaler.
 func (k BackupOperationKind) MarshalText() ([]byte, error) {
-	return marshalVariant("BackupOperationKind", string(k), operationKinds)
+	return wire.VariantText("BackupOperationKind", string(k), operationKinds...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *BackupOperationKind) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("BackupOperationKind", text, operationKinds)
+	v, err := wire.Variant("BackupOperationKind", string(text), operationKinds...)
 	*k = BackupOperationKind(v)
 	return err
 }
@@ -194,12 +182,12 @@ var identityModes = []string{"fixed", "relocatable"}
 
 // MarshalText implements encoding.TextMarshaler.
 func (m IdentityMode) MarshalText() ([]byte, error) {
-	return marshalVariant("IdentityMode", string(m), identityModes)
+	return wire.VariantText("IdentityMode", string(m), identityModes...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (m *IdentityMode) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("IdentityMode", text, identityModes)
+	v, err := wire.Variant("IdentityMode", string(text), identityModes...)
 	*m = IdentityMode(v)
 	return err
 }
@@ -220,12 +208,12 @@ var proofSources = []string{"root-coordination", "management-status", "snapshot-
 
 // MarshalText implements encoding.TextMarshaler.
 func (p AuthorityProofSource) MarshalText() ([]byte, error) {
-	return marshalVariant("AuthorityProofSource", string(p), proofSources)
+	return wire.VariantText("AuthorityProofSource", string(p), proofSources...)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (p *AuthorityProofSource) UnmarshalText(text []byte) error {
-	v, err := unmarshalVariant("AuthorityProofSource", text, proofSources)
+	v, err := wire.Variant("AuthorityProofSource", string(text), proofSources...)
 	*p = AuthorityProofSource(v)
 	return err
 }

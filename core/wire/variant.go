@@ -52,3 +52,13 @@ func Variant(enum, value string, allowed ...string) (string, error) {
 	}
 	return "", &UnknownVariantError{Enum: enum, Value: value, Expected: append([]string(nil), allowed...)}
 }
+
+// VariantText is Variant for MarshalText: the value's bytes when it is one
+// of allowed, else an *UnknownVariantError.
+func VariantText(enum, value string, allowed ...string) ([]byte, error) {
+	v, err := Variant(enum, value, allowed...)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
+}

@@ -46,3 +46,13 @@ func TestVariantCopiesAllowed(t *testing.T) {
 	require.True(t, errors.As(err, &uv))
 	assert.Equal(t, []string{"a", "b"}, uv.Expected)
 }
+
+// TestVariantText: MarshalText's form gives the bytes or the same error.
+func TestVariantText(t *testing.T) {
+	b, err := wire.VariantText("Mode", "relocatable", "fixed", "relocatable")
+	require.NoError(t, err)
+	assert.Equal(t, []byte("relocatable"), b)
+	b, err = wire.VariantText("Mode", "", "fixed", "relocatable")
+	assert.Nil(t, b)
+	assert.EqualError(t, err, "unknown variant ``, expected `fixed` or `relocatable`")
+}
