@@ -16,19 +16,16 @@ const DryRunVersion uint16 = 1
 // DryRun is `restore apply --dry-run` output: the ordered operations of a
 // plan and, with --backup-dir, the validation of its artifacts.
 type DryRun struct {
-	DryRunVersion             uint16              `json:"dry_run_version"`
-	BackupID                  string              `json:"backup_id"`
-	Ready                     bool                `json:"ready"`
-	ReadinessReasons          []string            `json:"readiness_reasons"`
-	MemberCount               int                 `json:"member_count"`
-	PlannedCanisterStops      int                 `json:"planned_canister_stops" wire:"default"`
-	PlannedCanisterStarts     int                 `json:"planned_canister_starts" wire:"default"`
-	PlannedSnapshotUploads    int                 `json:"planned_snapshot_uploads"`
-	PlannedSnapshotLoads      int                 `json:"planned_snapshot_loads"`
-	PlannedVerificationChecks int                 `json:"planned_verification_checks"`
-	PlannedOperations         int                 `json:"planned_operations"`
-	RenderedOperations        int                 `json:"rendered_operations"`
-	OperationCounts           OperationKindCounts `json:"operation_counts" wire:"default"`
+	DryRunVersion    uint16   `json:"dry_run_version"`
+	BackupID         string   `json:"backup_id"`
+	Ready            bool     `json:"ready"`
+	ReadinessReasons []string `json:"readiness_reasons"`
+	MemberCount      int      `json:"member_count"`
+	// OperationSummary is the plan's (its fields are written inline, as
+	// 0.35.1's dry run lists them).
+	OperationSummary
+	RenderedOperations int                 `json:"rendered_operations"`
+	OperationCounts    OperationKindCounts `json:"operation_counts" wire:"default"`
 	// ArtifactValidation is nil without --backup-dir.
 	ArtifactValidation *ArtifactValidation `json:"artifact_validation"`
 	Operations         []DryRunOperation   `json:"operations"`
@@ -111,18 +108,13 @@ const FleetRole = "fleet"
 // failure is returned and nothing should be written.
 func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, error) {
 	d := &DryRun{
-		DryRunVersion:             DryRunVersion,
-		BackupID:                  p.BackupID,
-		Ready:                     p.ReadinessSummary.Ready,
-		ReadinessReasons:          append([]string{}, p.ReadinessSummary.Reasons...),
-		MemberCount:               p.MemberCount,
-		PlannedCanisterStops:      p.OperationSummary.PlannedCanisterStops,
-		PlannedCanisterStarts:     p.OperationSummary.PlannedCanisterStarts,
-		PlannedSnapshotUploads:    p.OperationSummary.PlannedSnapshotUploads,
-		PlannedSnapshotLoads:      p.OperationSummary.PlannedSnapshotLoads,
-		PlannedVerificationChecks: p.OperationSummary.PlannedVerificationChecks,
-		PlannedOperations:         p.OperationSummary.PlannedOperations,
-		Operations:                renderOperations(p),
+		DryRunVersion:    DryRunVersion,
+		BackupID:         p.BackupID,
+		Ready:            p.ReadinessSummary.Ready,
+		ReadinessReasons: append([]string{}, p.ReadinessSummary.Reasons...),
+		MemberCount:      p.MemberCount,
+		OperationSummary: p.OperationSummary,
+		Operations:       renderOperations(p),
 	}
 	d.RenderedOperations = len(d.Operations)
 	for _, op := range d.Operations {

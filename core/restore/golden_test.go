@@ -123,3 +123,31 @@ func assertFile(t *testing.T, golden, path string) {
 func withoutRunningQuirk(b []byte) string {
 	return string(bytes.ReplaceAll(b, []byte(",\n      \"uploaded_snapshot_id\": \"Running\""), nil))
 }
+
+// TestDryRunOperationSummaryInline: the dry run's planned_* counts are the
+// plan's OperationSummary written inline; stops and starts may be missing
+// (serde default), the other counts may not.
+func TestDryRunOperationSummaryInline(t *testing.T) {
+	data := restoreGolden(t, "apply-dry-run.json")
+	var d DryRun
+	require.NoError(t, wire.Unmarshal(data, &d))
+	var p Plan
+	require.NoError(t, wire.Unmarshal(restoreGolden(t, "plan.json"), &p))
+	assert.Equal(t, p.OperationSummary, d.OperationSummary)
+
+	drop := func(field string) []byte {
+		var out []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if !strings.Contains(line, `"`+field+`"`) {
+				out = append(out, line)
+			}
+		}
+		return []byte(strings.Join(out, "\n"))
+	}
+	var noStops DryRun
+	require.NoError(t, wire.Unmarshal(drop("planned_canister_stops"), &noStops))
+	assert.Zero(t, noStops.PlannedCanisterStops)
+	err := wire.Unmarshal(drop("planned_snapshot_uploads"), &DryRun{})
+	require.ErrorIs(t, err, wire.ErrMissingField)
+	assert.Contains(t, err.Error(), `"planned_snapshot_uploads"`)
+}
