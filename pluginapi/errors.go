@@ -165,10 +165,18 @@ type LaunchError struct {
 	Path string
 	// Err is the cause.
 	Err error
+	// Stderr is the last line the plugin wrote on stderr before the
+	// handshake failed ("" when it wrote none): a plugin that cannot start
+	// (bad settings, a missing tool) says why there.
+	Stderr string
 }
 
-// Error names the executor, the command and the cause.
+// Error names the executor, the command and the cause: the plugin's own
+// last stderr line when it wrote one, else go-plugin's handshake error.
 func (e *LaunchError) Error() string {
+	if e.Stderr != "" {
+		return fmt.Sprintf("executor %s: cannot start plugin %s: it exited before the handshake saying: %s", quote(e.Executor), e.Path, e.Stderr)
+	}
 	return fmt.Sprintf("executor %s: cannot start plugin %s: %v", quote(e.Executor), e.Path, e.Err)
 }
 

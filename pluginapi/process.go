@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,7 +93,9 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 		want, _ := hex.DecodeString(cfg.SHA256)
 		secure = &plugin.SecureConfig{Checksum: want, Hash: sha256.New()}
 	}
+	stderr := &stderrTail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
+		Stderr:           stderr,
 		HandshakeConfig:  handshake(),
 		VersionedPlugins: versionedPlugins(cfg.protocolVersion(), nil, cfg.Name),
 		Cmd:              cmd,
@@ -106,7 +109,12 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	p := &process{name: cfg.Name, client: client, cmd: cmd}
 	rpc, err := client.Client()
 	if err != nil {
-		p.kill()
+		p.kill() // waits for go-plugin's stderr reader, so the tail is complete
+		if ps := cmd.ProcessState; ps != nil && ps.Exited() {
+			// It ended on its own (not killed by a timeout): its last
+			// words say why.
+			return nil, withStderr(launchError(cfg, cmd.Path, err), stderr.last())
+		}
 		return nil, launchError(cfg, cmd.Path, err)
 	}
 	raw, err := rpc.Dispense(pluginName)
@@ -121,6 +129,44 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	}
 	p.exec = ex
 	return p, nil
+}
+
+// withStderr adds the plugin's last stderr line to a *LaunchError.
+func withStderr(err error, line string) error {
+	var le *LaunchError
+	if line != "" && errors.As(err, &le) {
+		le.Stderr = line
+	}
+	return err
+}
+
+// stderrTailMax bounds what stderrTail keeps.
+const stderrTailMax = 4096
+
+// stderrTail keeps the end of a plugin's raw stderr (go-plugin writes each
+// line to it besides logging it).
+type stderrTail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write implements io.Writer.
+func (s *stderrTail) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = append(s.buf, p...)
+	if len(s.buf) > stderrTailMax {
+		s.buf = append([]byte(nil), s.buf[len(s.buf)-stderrTailMax:]...)
+	}
+	return len(p), nil
+}
+
+// last returns the last non-empty line written, trimmed.
+func (s *stderrTail) last() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(string(s.buf)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // launchError classifies a go-plugin start failure.
