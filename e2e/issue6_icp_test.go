@@ -83,3 +83,23 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestIssue6MissingICPIsOneClearLine: when the configured icp binary does
+// not exist, the dfx driver's plugin process cannot start; the user gets
+// one line naming the executor and the driver's own reason, not
+// go-plugin's guesses about architectures and dynamic libraries.
+func TestIssue6MissingICPIsOneClearLine(t *testing.T) {
+	t.Parallel()
+	f := startFleet(t, 1<<20)
+	cfg := filepath.Join(f.dir, "missing-icp.toml")
+	writeConfig(t, cfg, f.s, "icp-e2e-no-such-binary")
+	r := cli(t, f.dir, nil, "backup", "create", "--config", cfg, "--env", envICP, "--out", filepath.Join(f.dir, "b"))
+	require.Equal(t, 1, r.code, r.String())
+	assert.Empty(t, r.stdout)
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+	assert.Contains(t, r.stderr, `executor "sim-icp": cannot start plugin `+canicBin)
+	assert.Contains(t, r.stderr, `binary = "icp-e2e-no-such-binary"`)
+	assert.Contains(t, r.stderr, "executable file not found in $PATH")
+	assert.NotContains(t, r.stderr, "architecture")
+	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+}
