@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
 
@@ -47,4 +49,37 @@ func readCheckedRun(dir string) (checkedRun, error) {
 		return checkedRun{}, err
 	}
 	return checkedRun{plan: p, journal: j, status: verify.Status(j, hasManifest)}, nil
+}
+
+// leftStoppedAttention turns a run's error into a needs-attention outcome
+// (exit 4) when the journal of dir shows canisters left stopped; otherwise
+// (or when the journal cannot be read) it returns runErr unchanged.
+func leftStoppedAttention(dir string, runErr error) error {
+	j, err := verify.ReadExecutionJournal(dir)
+	if err != nil {
+		return runErr
+	}
+	return stoppedAttention(j, dir, runErr)
+}
+
+// stoppedAttention is the needs-attention outcome (exit 4), after runErr
+// if any, of a journal that records canisters left stopped; otherwise
+// runErr.
+func stoppedAttention(j *journal.BackupExecutionJournal, dir string, runErr error) error {
+	ids := runner.LeftStopped(j)
+	if len(ids) == 0 {
+		return runErr
+	}
+	return needsAttention(runErr, "canisters %s were left stopped; run `canic-backup backup recover --dir %s`",
+		strings.Join(ids, ", "), dir)
+}
+
+// runnerLeftStopped is runner.LeftStopped, never nil (list and inspect
+// write it as a JSON array).
+func runnerLeftStopped(j *journal.BackupExecutionJournal) []string {
+	ids := runner.LeftStopped(j)
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

@@ -7,10 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/runner"
-	"github.com/canic-backup/canic-backup/core/verify"
 )
 
 // backupRecoverCommand is `backup recover`: start the canisters a backup
@@ -127,35 +125,4 @@ func recoverExecutor(c *cli.Context, e env, p *plan.BackupPlan) (runner.Executor
 		return nil, nil, err
 	}
 	return &pluginExecutor{exec: client, network: p.Network}, client.Close, nil
-}
-
-// leftStoppedAttention turns a run's error into a needs-attention outcome
-// (exit 4) when the journal of dir shows canisters left stopped; otherwise
-// it returns runErr unchanged.
-func leftStoppedAttention(dir string, runErr error) error {
-	ids, err := leftStopped(dir)
-	if err != nil || len(ids) == 0 {
-		return runErr
-	}
-	return needsAttention(runErr, "canisters %s were left stopped; run `canic-backup backup recover --dir %s`",
-		strings.Join(ids, ", "), dir)
-}
-
-// leftStopped reads dir's execution journal and returns the canisters it
-// records as left stopped.
-func leftStopped(dir string) ([]string, error) {
-	j, err := verify.ReadExecutionJournal(dir)
-	if err != nil {
-		return nil, err
-	}
-	return runner.LeftStopped(j), nil
-}
-
-// runnerLeftStopped is runner.LeftStopped (named for list and prune).
-func runnerLeftStopped(j *journal.BackupExecutionJournal) []string {
-	ids := runner.LeftStopped(j)
-	if ids == nil {
-		return []string{}
-	}
-	return ids
 }

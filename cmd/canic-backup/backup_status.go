@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/plan"
-	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
 
@@ -86,7 +84,7 @@ func backupStatus(c *cli.Context, e env) error {
 		if err := writeJSON(e.stdout, report); err != nil {
 			return err
 		}
-		return stoppedAttention(run.journal, dir)
+		return stoppedAttention(run.journal, dir, nil)
 	}
 	x := report.Execution
 	fmt.Fprintf(e.stdout, "%s %s (%s/%s): %s\n", report.PlanID, report.RunID, report.Fleet, report.Network, report.LayoutStatus)
@@ -99,16 +97,5 @@ func backupStatus(c *cli.Context, e env) error {
 	if x.RestartRequired {
 		fmt.Fprintln(e.stdout, "restart required: some canisters may still be stopped")
 	}
-	return stoppedAttention(run.journal, dir)
-}
-
-// stoppedAttention is the needs-attention outcome (exit 4) of a journal
-// that records canisters left stopped, or nil.
-func stoppedAttention(j *journal.BackupExecutionJournal, dir string) error {
-	ids := runner.LeftStopped(j)
-	if len(ids) == 0 {
-		return nil
-	}
-	return needsAttention(nil, "canisters %s were left stopped; run `canic-backup backup recover --dir %s`",
-		strings.Join(ids, ", "), dir)
+	return stoppedAttention(run.journal, dir, nil)
 }
