@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -91,12 +90,10 @@ func ReadExecutionJournal(root string) (*journal.BackupExecutionJournal, error) 
 
 // ManifestExists reports whether root holds a manifest file.
 func ManifestExists(root string) (bool, error) {
-	_, err := os.Lstat(filepath.Join(root, ManifestFile))
-	if err == nil {
-		return true, nil
+	path := filepath.Join(root, ManifestFile)
+	ok, err := layout.Exists(path)
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", path, err)
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	return false, fmt.Errorf("stat %s: %w", filepath.Join(root, ManifestFile), err)
+	return ok, nil
 }
