@@ -36,6 +36,10 @@ fmt-check:
 build:
 	$(GO) build -o canic-backup ./cmd/canic-backup
 
+## demo: back up, verify and restore a simulated fleet end to end.
+demo:
+	$(GO) run ./cmd/canic-backup demo
+
 ## weed: build the SeaweedFS server (weed server -s3) that the S3 store
 ## tests run, once, into .cache/weed/VERSION/weed (version pinned in
 ## internal/seaweed).
