@@ -1,6 +1,9 @@
 package journal
 
-import "github.com/canic-backup/canic-backup/core/principal"
+import (
+	"github.com/canic-backup/canic-backup/core/checksum"
+	"github.com/canic-backup/canic-backup/core/principal"
+)
 
 // Validate checks the journal in 0.35.1's order and returns the first
 // failure as a *DownloadJournalError.
@@ -91,7 +94,7 @@ func validateHash(field, v string) error {
 	if isBlank(v) {
 		return emptyField(field)
 	}
-	if !isHex64(v) {
+	if !checksum.IsHex64(v) {
 		return &DownloadJournalError{Code: ErrInvalidHash, Field: field}
 	}
 	return nil

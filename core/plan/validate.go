@@ -3,6 +3,7 @@ package plan
 import (
 	"strings"
 
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/principal"
 	"github.com/canic-backup/canic-backup/core/timestamp"
 )
@@ -228,14 +229,8 @@ func requiredHash(field, value string) error {
 	if err := nonempty(field, value); err != nil {
 		return err
 	}
-	if len(value) != 64 {
+	if !checksum.IsHex64(value) {
 		return errInvalidTopologyHash(field, value)
-	}
-	for i := 0; i < len(value); i++ {
-		c := value[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return errInvalidTopologyHash(field, value)
-		}
 	}
 	return nil
 }
