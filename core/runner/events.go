@@ -136,9 +136,10 @@ func journalCounts(j *journal.BackupExecutionJournal) (total, done int) {
 	return int(s.TotalOperations), int(s.CompletedOperations + s.SkippedOperations)
 }
 
-// downloadObserver returns the DownloadProgressFunc of op's download: it
-// reads nothing the run mutates, so an executor may call it from any
-// goroutine.
+// downloadObserver returns the DownloadProgressFunc of op's download. It
+// reads the journal, so it must be called on the run goroutine (prepare);
+// the function it returns reads nothing the run mutates, so an executor
+// may call it from any goroutine.
 func (r *run) downloadObserver(op *journal.BackupExecutionJournalOperation, target string) DownloadProgressFunc {
 	total, done := journalCounts(r.journal)
 	base := Event{

@@ -20,6 +20,9 @@ import (
 type opInput struct {
 	// snapshotID is the latest snapshot of a download's target.
 	snapshotID string
+	// progress reports a download's bytes (nil without an Observer). It is
+	// built by prepare on the run goroutine, which alone reads the journal.
+	progress DownloadProgressFunc
 }
 
 // outcome is what performing an operation produced.
@@ -43,7 +46,11 @@ func (r *run) prepare(op *journal.BackupExecutionJournalOperation) (opInput, err
 	if !ok {
 		return opInput{}, &OperationDataError{Sequence: op.Sequence, Target: id, Missing: "snapshot id"}
 	}
-	return opInput{snapshotID: sid}, nil
+	in := opInput{snapshotID: sid}
+	if r.cfg.Observer != nil {
+		in.progress = r.downloadObserver(op, id)
+	}
+	return in, nil
 }
 
 // perform runs one pending operation's side effects. It may run on a
@@ -63,7 +70,7 @@ func (r *run) perform(ctx context.Context, op *journal.BackupExecutionJournalOpe
 	case plan.OpCreateSnapshot:
 		out.snapshotID, err = r.createSnapshot(ctx, op)
 	case plan.OpDownloadSnapshot:
-		err = r.downloadSnapshot(ctx, op, in.snapshotID)
+		err = r.downloadSnapshot(ctx, op, in)
 	case plan.OpVerifyArtifact:
 		out.checksum, err = r.verifyArtifact(ctx, op)
 	case plan.OpFinalizeManifest:
@@ -175,7 +182,8 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 // fresh temp directory under the backup directory and records it
 // Downloaded. File digests the executor reports while writing
 // (ReportFileChecksum) are kept for verifyArtifact.
-func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJournalOperation, snapshotID string) error {
+func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJournalOperation, in opInput) error {
+	snapshotID := in.snapshotID
 	id, err := target(op)
 	if err != nil {
 		return err
@@ -197,8 +205,8 @@ func (r *run) downloadSnapshot(ctx context.Context, op *journal.BackupExecutionJ
 	r.sums.forget(id)
 	sums := newFileSums()
 	dctx := withFileSums(ctx, sums)
-	if r.cfg.Observer != nil {
-		dctx = WithDownloadProgress(dctx, r.downloadObserver(op, id))
+	if in.progress != nil {
+		dctx = WithDownloadProgress(dctx, in.progress)
 	}
 	if err := r.exec.DownloadSnapshot(dctx, id, snapshotID, temp); err != nil {
 		return commandFailed(op.Sequence, op.OperationID, op.Kind, err)
