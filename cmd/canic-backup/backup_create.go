@@ -34,6 +34,8 @@ func backupCreateCommand(e env) *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "backup directory `DIR` to create (default backups/fleet-<fleet>-<stamp>)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "write the plan and journal, run nothing"},
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); resume later"},
+			concurrencyFlag(),
+			jsonLinesFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupCreate(c, e) },
@@ -53,7 +55,20 @@ func backupCreate(c *cli.Context, e env) error {
 	if c.Int("max-steps") < 0 {
 		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
 	}
-	envr, client, err := openEnvironmentExecutor(c, e)
+	_, envr, ex, err := selectEnvironment(c, e)
+	if err != nil {
+		return err
+	}
+	concurrency, err := runConcurrency(c, ex.Settings)
+	if err != nil {
+		return err
+	}
+	view, err := startProgress(c, e)
+	if err != nil {
+		return err
+	}
+	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
+	client, err := startClient(c.Context, e, ex)
 	if err != nil {
 		return err
 	}
@@ -95,15 +110,38 @@ func backupCreate(c *cli.Context, e env) error {
 		targets: len(p.Targets), operations: len(p.Phases), out: out}
 	if c.Bool("dry-run") {
 		row.mode, row.status = "dry-run", "planned"
+		if err := view.Finish(nil); err != nil {
+			return err
+		}
+		if view.JSONLines() {
+			return nil
+		}
 		return row.print(e.stdout)
 	}
-	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now},
+	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now,
+		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true},
 		&pluginExecutor{exec: client, network: p.Network})
-	row.finish(resp, runErr)
-	if err := row.print(e.stdout); err != nil {
-		return errors.Join(runErr, err)
+	return finishRun(c, e, view, row, resp, runErr)
+}
+
+// finishRun ends the progress view with the run's response, prints the
+// one-row table (not with --json-lines, whose result line is the output)
+// and adds the resume hint to a failure.
+func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner.Response, runErr error) error {
+	var result any
+	if resp != nil {
+		result = resp
 	}
-	return resumeHint(runErr, out, c)
+	if err := view.Finish(result); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	row.finish(resp, runErr)
+	if !view.JSONLines() {
+		if err := row.print(e.stdout); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	return resumeHint(runErr, row.out, c)
 }
 
 // registryEntries converts an executor's registry to core/registry's form

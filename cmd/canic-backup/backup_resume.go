@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -30,6 +29,8 @@ func backupResumeCommand(e env) *cli.Command {
 			configFlag(),
 			envFlag(),
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit)"},
+			concurrencyFlag(),
+			jsonLinesFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupResume(c, e) },
@@ -63,6 +64,15 @@ func backupResume(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	concurrency, err := runConcurrency(c, ex.Settings)
+	if err != nil {
+		return err
+	}
+	view, err := startProgress(c, e)
+	if err != nil {
+		return err
+	}
+	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
 	client, err := startClient(c.Context, e, ex)
 	if err != nil {
 		return err
@@ -70,14 +80,11 @@ func backupResume(c *cli.Context, e env) error {
 	defer client.Close()
 	resp, runErr := runner.Run(c.Context, runner.Config{
 		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
+		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
 	}, &pluginExecutor{exec: client, network: p.Network})
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}
-	row.finish(resp, runErr)
-	if err := row.print(e.stdout); err != nil {
-		return errors.Join(runErr, err)
-	}
-	return resumeHint(runErr, dir, c)
+	return finishRun(c, e, view, row, resp, runErr)
 }
 
 // resumeEnvironment picks the environment of a plan: --env or

@@ -26,6 +26,7 @@ func backupRunCommand(e env) *cli.Command {
 			&cli.StringFlag{Name: "plugin-sha256", Usage: "refuse to start a plugin whose sha256 is not `HEX`"},
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); run again to resume"},
 			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation a previous run left failed"},
+			concurrencyFlag(),
 			jsonFlag(),
 			jsonLinesFlag(),
 		},
@@ -49,6 +50,14 @@ func backupRun(c *cli.Context, e env) error {
 	if c.Int("max-steps") < 0 {
 		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
 	}
+	// Without --concurrency, backup run is canic 0.35.1's: one operation
+	// at a time and no downtime record, every file and output as 0.35.1's.
+	concurrency, explicit := 1, c.IsSet("concurrency")
+	if explicit {
+		if concurrency, err = runConcurrency(c, nil); err != nil {
+			return err
+		}
+	}
 	view, err := startProgress(c, e)
 	if err != nil {
 		return err
@@ -67,11 +76,13 @@ func backupRun(c *cli.Context, e env) error {
 		return err
 	}
 	resp, runErr := runner.Run(c.Context, runner.Config{
-		Dir:         dir,
-		MaxSteps:    c.Int("max-steps"),
-		RetryFailed: c.Bool("retry-failed"),
-		Clock:       e.now,
-		Observer:    view.Observer(),
+		Dir:            dir,
+		MaxSteps:       c.Int("max-steps"),
+		RetryFailed:    c.Bool("retry-failed"),
+		Clock:          e.now,
+		Observer:       view.Observer(),
+		Concurrency:    concurrency,
+		RecordDowntime: explicit,
 	}, exec)
 	runErr = errors.Join(runErr, closeExec())
 	var result any
@@ -96,9 +107,9 @@ func backupRun(c *cli.Context, e env) error {
 			case !resp.Complete:
 				status = "running"
 			}
-			fmt.Fprintf(e.stdout, "%s %s: %s, %d operations executed, %d/%d completed\n",
+			fmt.Fprintf(e.stdout, "%s %s: %s, %d operations executed, %d/%d completed%s\n",
 				resp.PlanID, resp.RunID, status, resp.ExecutedOperationCount,
-				resp.Execution.CompletedOperations, resp.Execution.TotalOperations)
+				resp.Execution.CompletedOperations, resp.Execution.TotalOperations, downtimeNote(resp))
 		}
 	}
 	var failed *runner.FailedOperationError
@@ -109,4 +120,43 @@ func backupRun(c *cli.Context, e env) error {
 		return leftStoppedAttention(dir, runErr)
 	}
 	return nil
+}
+
+// defaultConcurrency is how many operations of a phase run at once when
+// neither --concurrency nor the executor's concurrency key says.
+const defaultConcurrency = 8
+
+// concurrencyFlag is --concurrency N.
+func concurrencyFlag() cli.Flag {
+	return &cli.IntFlag{Name: "concurrency", Usage: fmt.Sprintf("run up to `N` operations of a phase at once "+
+		"(stops of one depth level, snapshots, starts of one level; downloads separately); 1 runs one at a time as canic 0.35.1 "+
+		"(default: the executor's concurrency key, else %d)", defaultConcurrency)}
+}
+
+// engineConcurrency is implemented by driver settings that carry a
+// concurrency key ([executors.X] concurrency = N).
+type engineConcurrency interface{ EngineConcurrency() int }
+
+// runConcurrency is --concurrency when given, else the executor settings'
+// concurrency key when set, else defaultConcurrency.
+func runConcurrency(c *cli.Context, settings any) (int, error) {
+	if c.IsSet("concurrency") {
+		n := c.Int("concurrency")
+		if n < 1 || n > 64 {
+			return 0, usagef("%s: --concurrency must be between 1 and 64, got %d", commandName(c), n)
+		}
+		return n, nil
+	}
+	if s, ok := settings.(engineConcurrency); ok && s.EngineConcurrency() > 0 {
+		return s.EngineConcurrency(), nil
+	}
+	return defaultConcurrency, nil
+}
+
+// downtimeNote renders the fleet's downtime window of a run, if recorded.
+func downtimeNote(resp *runner.Response) string {
+	if resp == nil || resp.Downtime == nil || resp.Downtime.Fleet == nil {
+		return ""
+	}
+	return fmt.Sprintf(", fleet downtime %s", resp.Downtime.Duration())
 }

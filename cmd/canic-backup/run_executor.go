@@ -110,8 +110,19 @@ func (p *pluginExecutor) CreateSnapshot(ctx context.Context, id string) (string,
 	return info.ID, nil
 }
 
-// DownloadSnapshot implements runner.Executor.
+// DownloadSnapshot implements runner.Executor: the plugin's progress goes
+// to the run's observer, and the file digests the plugin computed while
+// writing go to the run, which then need not read the artifact to
+// checksum it.
 func (p *pluginExecutor) DownloadSnapshot(ctx context.Context, id, snapshotID, dir string) error {
-	_, err := p.exec.DownloadSnapshot(ctx, p.target(id), snapshotID, dir, nil)
-	return commandError(err)
+	res, err := p.exec.DownloadSnapshot(ctx, p.target(id), snapshotID, dir, func(pr pluginapi.Progress) {
+		runner.ReportDownloadProgress(ctx, pr.BytesDone, pr.BytesTotal)
+	})
+	if err != nil {
+		return commandError(err)
+	}
+	for _, f := range res.Files {
+		runner.ReportFileChecksum(ctx, f.Path, f.SHA256, int64(f.Size))
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func (r *run) loopConcurrent(ctx context.Context) (*Response, error) {
 	busy := map[pool]int{}
 	var (
 		failed   []*journal.BackupExecutionJournalOperation
-		firstErr error
+		failErrs []error
 		writeErr error
 	)
 	stopping := func() bool { return len(failed) > 0 || writeErr != nil || ctx.Err() != nil }
@@ -68,18 +68,26 @@ func (r *run) loopConcurrent(ctx context.Context) (*Response, error) {
 			continue
 		}
 		failed = append(failed, r.journal.Operation(op.Sequence))
-		if firstErr == nil {
-			firstErr = res.err
-		}
+		// Every failure is reported, in the order they happened (one
+		// failure is returned as it is).
+		failErrs = append(failErrs, res.err)
+	}
+	var failErr error
+	switch len(failErrs) {
+	case 0:
+	case 1:
+		failErr = failErrs[0]
+	default:
+		failErr = errors.Join(failErrs...)
 	}
 	switch {
 	case writeErr != nil:
-		return r.response(false), errors.Join(firstErr, writeErr)
+		return r.response(false), errors.Join(failErr, writeErr)
 	case len(failed) > 0:
 		if err := r.restartAfter(ctx, failed); err != nil {
-			return r.response(false), errors.Join(firstErr, err)
+			return r.response(false), errors.Join(failErr, err)
 		}
-		return r.response(false), firstErr
+		return r.response(false), failErr
 	case r.journal.Complete():
 		return r.response(false), nil
 	case r.cfg.MaxSteps > 0 && len(r.executed) >= r.cfg.MaxSteps:

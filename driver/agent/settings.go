@@ -66,7 +66,15 @@ type Settings struct {
 	RetryInitialBackoff Duration `toml:"retry_initial_backoff"`
 	// RetryMaxBackoff caps the retry delay.
 	RetryMaxBackoff Duration `toml:"retry_max_backoff"`
+	// Concurrency is how many operations of a phase the engine runs at once
+	// through this executor (stops of one depth level, snapshots, starts of
+	// one level; downloads separately). 0 means the engine's default; 1 is
+	// canic 0.35.1's one at a time. The --concurrency flag overrides it.
+	Concurrency int `toml:"concurrency"`
 }
+
+// EngineConcurrency is Concurrency, for the engine (0: its default).
+func (s Settings) EngineConcurrency() int { return s.Concurrency }
 
 // DefaultSettings returns the defaults: mainnet URL and key, anonymous,
 // 8 chunks per transfer, 16 in flight per process, 4 minute ingress expiry
@@ -173,6 +181,9 @@ func (s Settings) Validate() error {
 		if f.d <= 0 {
 			return bad(f.name, time.Duration(f.d).String(), "must be positive")
 		}
+	}
+	if s.Concurrency < 0 || s.Concurrency > 64 {
+		return bad("concurrency", fmt.Sprint(s.Concurrency), "must be between 0 (the engine's default) and 64")
 	}
 	if s.RetryMaxBackoff < s.RetryInitialBackoff {
 		return bad("retry_max_backoff", time.Duration(s.RetryMaxBackoff).String(), "must not be less than retry_initial_backoff")
