@@ -37,7 +37,7 @@ func conformanceFixture(t *testing.T, opts sim.Options) (s *sim.Simulator, forei
 // plugin's cache directory is private, so the test also sees that a
 // finished upload leaves no resume record behind.
 func TestPluginConformance(t *testing.T) {
-	s, foreign, missing := conformanceFixture(t, sim.Options{Fleet: sim.Fleet{Name: "conf", Children: 1, Depth: 1, Size: 16 << 20, Seed: 4}})
+	s, foreign, missing := conformanceFixture(t, sim.Options{Fleet: sim.Fleet{Name: "conf", Children: 1, Depth: 1, Size: 12 << 20, Seed: 4}})
 	cache := t.TempDir()
 	c := pluginClient(t, s, "XDG_CACHE_HOME="+cache)
 	plugintest.Run(t, plugintest.Config{

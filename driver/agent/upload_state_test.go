@@ -69,7 +69,7 @@ func jsonFiles(t *testing.T, dir string) []string {
 // (paths, modes, times, bytes) after the failed and the successful upload,
 // and the record is gone on success.
 func TestUploadLeavesSourceUntouchedAndResumes(t *testing.T) {
-	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "u", Size: 24 << 20, Seed: 5}})
+	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "u", Size: 16 << 20, Seed: 5}})
 	set := simSettings(s)
 	set.ChunkConcurrency = 2
 	state := t.TempDir()
@@ -92,7 +92,7 @@ func TestUploadLeavesSourceUntouchedAndResumes(t *testing.T) {
 	whole, err := e.UploadSnapshot(ctx, tg, src, nil)
 	require.NoError(t, err)
 	total := sends()
-	require.GreaterOrEqual(t, total, uint64(12), "24 MiB of memory is at least 12 chunks")
+	require.GreaterOrEqual(t, total, uint64(8), "16 MiB of memory is at least 8 chunks")
 	require.NoError(t, e.DeleteSnapshot(ctx, tg, whole.SnapshotID))
 	assert.Empty(t, jsonFiles(t, state), "a finished upload removes its record")
 	assert.Equal(t, before, listing(t, src), "a successful upload leaves the source unchanged")
@@ -105,7 +105,15 @@ func TestUploadLeavesSourceUntouchedAndResumes(t *testing.T) {
 	})
 	ccancel()
 	require.ErrorIs(t, err, context.Canceled)
-	afterFirst := sends()
+	// A chunk whose request was on the wire at the cancellation may reach
+	// the simulator after the call returned: count once that has settled.
+	afterFirst, since := sends(), time.Now()
+	for time.Since(since) < 300*time.Millisecond {
+		time.Sleep(20 * time.Millisecond)
+		if n := sends(); n != afterFirst {
+			afterFirst, since = n, time.Now()
+		}
+	}
 	assert.Equal(t, before, listing(t, src), "a failed upload leaves the source unchanged: no record, no lock")
 	recs := jsonFiles(t, state)
 	require.Len(t, recs, 1, "the interrupted upload left one resume record in the state directory")
@@ -146,7 +154,7 @@ func TestUploadLeavesSourceUntouchedAndResumes(t *testing.T) {
 // files changed since the interrupted one (their sizes or times are part
 // of the record's name).
 func TestUploadRecordFollowsTheSource(t *testing.T) {
-	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "v", Size: 8 << 20, Seed: 6}})
+	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "v", Size: 4 << 20, Seed: 6}})
 	state := t.TempDir()
 	ctx := ctxT(t)
 	e, err := agent.New(ctx, simSettings(s), hclog.NewNullLogger(), agent.WithUploadStateDir(state))
