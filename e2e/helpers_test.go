@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -324,3 +325,6 @@ func setControllers(t *testing.T, s *sim.Simulator, sender []byte, id string, co
 	require.True(t, ok)
 	require.Equal(t, controllers, got)
 }
+
+// killPID sends SIGKILL to pid.
+func killPID(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }

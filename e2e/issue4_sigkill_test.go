@@ -48,9 +48,13 @@ func TestIssue4PluginSIGKILLDuringDownload(t *testing.T) {
 			reasons = append(reasons, string(rc.Kind)+": "+*rc.FailureReason)
 		}
 	}
-	require.Len(t, reasons, 1, "%q", reasons)
-	assert.Contains(t, reasons[0], "download-snapshot: ")
-	assert.Contains(t, reasons[0], died)
+	// Every download in flight in the killed process failed (downloads
+	// run concurrently), each naming the executor; nothing else failed.
+	require.NotEmpty(t, reasons)
+	for _, reason := range reasons {
+		assert.Contains(t, reason, "download-snapshot: ")
+		assert.Contains(t, reason, died)
+	}
 	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "no canister is left stopped")
 
 	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/sim"
+)
+
+// TestRestorePluginSIGKILLDuringUploadThenUnclaim: the agent plugin process
+// is killed with SIGKILL while `restore run --execute` uploads a snapshot.
+// The outcome of that upload is unknown, so the run exits non-zero and
+// leaves the operation pending (not failed); `restore run
+// --unclaim-pending` releases it and `--execute` completes the restore
+// with every digest at its backup-time value.
+func TestRestorePluginSIGKILLDuringUploadThenUnclaim(t *testing.T) {
+	t.Parallel()
+	f := startFleet(t, 4<<20)
+	out, atBackup := backupFleet(t, f, envAgent)
+	mutateAll(t, f.s, atBackup)
+	jpath := prepareRestore(t, f, out, "restore", "")
+
+	f.s.SetFaults(sim.Faults{UpdateLatency: 100 * time.Millisecond})
+	cmd, stdout, stderr := command(t, f.dir, nil, "restore", "run", "--journal", jpath, "--execute", "--config", f.cfg, "--env", envAgent)
+	require.Eventually(t, func() bool {
+		return f.s.Counters().Calls["upload_canister_snapshot_data"] > 0
+	}, time.Minute, 5*time.Millisecond, "an upload starts")
+	require.NoError(t, killPID(pluginChild(t, cmd.Process.Pid)))
+	r := wait(t, cmd, stdout, stderr)
+	f.s.SetFaults(sim.Faults{})
+
+	require.NotEqual(t, 0, r.code, r.String())
+	assert.Contains(t, r.stderr, `executor "sim-agent": plugin process exited during UploadSnapshot (signal: killed)`)
+	assert.Contains(t, r.stderr, "--unclaim-pending")
+	j := readRestoreJournal(t, jpath)
+	assert.Equal(t, 0, j.FailedOperations, "an unknown outcome is not a failure")
+	require.Equal(t, 1, j.PendingOperations)
+	for _, op := range j.Operations {
+		if op.State == restore.StatePending {
+			assert.Equal(t, restore.OpUploadSnapshot, op.Operation)
+		}
+	}
+
+	r = restoreRun(t, f, envAgent, jpath, "execute")
+	require.NotEqual(t, 0, r.code, "a pending operation blocks --execute: %s", r)
+	assert.Contains(t, r.stderr, "pending")
+
+	r = restoreRun(t, f, envAgent, jpath, "unclaim-pending")
+	require.Equal(t, 0, r.code, r.String())
+	restoreToCompletion(t, f, envAgent, jpath, 0)
+	assert.Equal(t, atBackup, digests(t, f.s, f.children...))
+	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+}
+
+// TestAgentCycleUnderTransientAndLostResponses: with a fifth of update
+// calls rejected as SYS_TRANSIENT and a tenth executed with their response
+// lost, the agent executor's retries and reconciliation still take a
+// backup that verifies and restore every digest.
+func TestAgentCycleUnderTransientAndLostResponses(t *testing.T) {
+	t.Parallel()
+	f := startFleet(t, 1<<20)
+	f.s.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 42})
+	out, atBackup := backupFleet(t, f, envAgent)
+	f.s.SetFaults(sim.Faults{})
+	mutateAll(t, f.s, atBackup)
+	jpath := prepareRestore(t, f, out, "restore", "")
+	f.s.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 43})
+	restoreToCompletion(t, f, envAgent, jpath, 0)
+	c := f.s.Counters()
+	f.s.SetFaults(sim.Faults{})
+	assert.Positive(t, c.TransientRejects)
+	assert.Positive(t, c.LostResponses)
+	assert.Equal(t, atBackup, digests(t, f.s, f.children...))
+	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+}
