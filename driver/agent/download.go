@@ -112,6 +112,9 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 	if err := layout.WriteFileAtomic(metaPath, metaJSON, 0o644); err != nil {
 		return res, err
 	}
+	// Every file's digest is computed from the bytes as they are written.
+	var sums digests
+	sums.addBytes(metadataFile, metaJSON)
 
 	// The chunk store first (small entries, each written atomically).
 	storeDir := filepath.Join(dir, chunkStoreDir)
@@ -120,12 +123,14 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 	}
 	var total, done uint64
 	for _, ch := range meta.WasmChunkStore {
-		p := filepath.Join(storeDir, hex.EncodeToString(ch.Hash)+".bin")
+		name := hex.EncodeToString(ch.Hash) + ".bin"
+		p := filepath.Join(storeDir, name)
 		if b, err := os.ReadFile(p); err == nil {
 			if sum := sha256.Sum256(b); bytes.Equal(sum[:], ch.Hash) {
 				total += uint64(len(b))
 				done += uint64(len(b))
 				res.ResumedBytes += uint64(len(b))
+				sums.add(chunkStoreDir+"/"+name, uint64(len(b)), hex.EncodeToString(sum[:]))
 				continue
 			}
 		}
@@ -144,11 +149,14 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 		if err := layout.WriteFileAtomic(p, data, 0o644); err != nil {
 			return res, err
 		}
+		sums.addBytes(chunkStoreDir+"/"+name, data)
 		total += uint64(len(data))
 		done += uint64(len(data))
 	}
 
 	files := map[string]*os.File{}
+	hashes := map[string]*orderedHash{}
+	budget := newHashBudget(int64(max(e.s.ChunkConcurrency/2, 1)) * int64(mgmt.MaxSliceBytes))
 	defer func() {
 		for _, f := range files {
 			_ = f.Close()
@@ -171,9 +179,11 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 			}
 		}
 		have := rec.doneSet(b.kind)
+		hashes[b.kind] = budget.file(f, size, mgmt.MaxSliceBytes)
 		for i, off := uint64(0), uint64(0); off < size; i, off = i+1, off+mgmt.MaxSliceBytes {
 			n := min(mgmt.MaxSliceBytes, size-off)
 			if have[i] {
+				hashes[b.kind].have(i)
 				done += n
 				res.ResumedBytes += n
 				continue
@@ -206,7 +216,7 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 		if _, err := files[j.kind].WriteAt(data, int64(j.offset)); err != nil {
 			return &fileError{files[j.kind].Name(), err}
 		}
-		return nil
+		return hashes[j.kind].written(j.index, data)
 	}
 	onDone := func(j job) {
 		rec.Done[j.kind] = append(rec.Done[j.kind], j.index)
@@ -244,6 +254,14 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 	if err := removeIfExists(recPath); err != nil {
 		return res, err
 	}
+	for _, b := range blobKinds {
+		sum, err := hashes[b.kind].sum()
+		if err != nil {
+			return res, err
+		}
+		sums.add(b.file, sizes[b.kind], sum)
+	}
+	res.Files = sums.list()
 	if progress != nil && len(jobs) == 0 {
 		progress(pluginapi.Progress{BytesDone: done, BytesTotal: total, File: metadataFile})
 	}

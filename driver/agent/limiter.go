@@ -1,11 +1,19 @@
 package agent
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Limiter caps chunk calls in flight. One Limiter may be shared by several
-// executors (WithLimiter) so that one process honours one global cap.
+// executors (WithLimiter) so that one process honours one global cap; one
+// executor already uses one Limiter for all its concurrent transfers, so a
+// plugin process serving many downloads at once keeps one cap.
 type Limiter struct {
 	sem chan struct{}
+	mu  sync.Mutex
+	// inUse and peak count slots held now and at most (Peak).
+	inUse, peak int
 }
 
 // NewLimiter returns a Limiter allowing n calls at once (at least 1).
@@ -20,7 +28,19 @@ func NewLimiter(n int) *Limiter {
 func (l *Limiter) Acquire(ctx context.Context) (func(), error) {
 	select {
 	case l.sem <- struct{}{}:
-		return func() { <-l.sem }, nil
+		l.mu.Lock()
+		l.inUse++
+		l.peak = max(l.peak, l.inUse)
+		l.mu.Unlock()
+		var once sync.Once
+		return func() {
+			once.Do(func() {
+				l.mu.Lock()
+				l.inUse--
+				l.mu.Unlock()
+				<-l.sem
+			})
+		}, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -28,3 +48,10 @@ func (l *Limiter) Acquire(ctx context.Context) (func(), error) {
 
 // Cap is the number of slots.
 func (l *Limiter) Cap() int { return cap(l.sem) }
+
+// Peak is the most slots held at once since the Limiter was made.
+func (l *Limiter) Peak() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.peak
+}
