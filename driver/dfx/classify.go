@@ -37,7 +37,7 @@ func classify(err error) pluginapi.Code {
 	case has("was not found", "not found", "IC0301", "IC0302", "IC0305", "Could not find", "does not exist", "No such canister"):
 		return pluginapi.CodeNotFound
 	case has("error sending request", "communication with the replica", "Connection refused", "connection refused",
-		"TimeoutWaitingForResponse", "SysTransient", "IC0515", "timed out", "IC0207", "is out of cycles and frozen", "503"):
+		"TimeoutWaitingForResponse", "SysTransient", "IC0101", "IC0515", "timed out", "IC0207", "is out of cycles and frozen", "503"):
 		return pluginapi.CodeTransient
 	case ce.ExitStatus == 2 || has("unexpected argument", "Usage:", "invalid value"):
 		return pluginapi.CodeInvalidArgument

@@ -22,3 +22,11 @@ func TestClassifySnapshotLimitIsNotUnauthorized(t *testing.T) {
 	notController := "Error: ... reject message Only the controllers of the canister rrkah-fqaaa-aaaaa-aaaaq-cai can control it., error code Some(\"IC0512\")"
 	assert.Equal(t, pluginapi.CodeUnauthorized, classify(&CommandError{Command: "icp x", ExitStatus: 1, Stderr: notController}))
 }
+
+// TestClassifySubnetOversubscribedIsTransient: IC0101 (SubnetOversubscribed,
+// reject code SYS_TRANSIENT) as icp prints it when looking a canister up is
+// worth retrying (found by the e2e backup under simulated transient rejects).
+func TestClassifySubnetOversubscribedIsTransient(t *testing.T) {
+	stderr := "Error: Error looking up canister ryjl3-tyaaa-aaaaa-aaaba-cai: Some(\"IC0101\") - simulated transient failure: the subnet is oversubscribed, try again"
+	assert.Equal(t, pluginapi.CodeTransient, classify(&CommandError{Command: "icp x", ExitStatus: 1, Stderr: stderr}))
+}
