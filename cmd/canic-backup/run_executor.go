@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"sync"
 
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/runner"
@@ -76,12 +77,45 @@ func (p *pluginExecutor) Preflight(ctx context.Context, req runner.PreflightRequ
 	if err != nil {
 		return pbundle, &runner.CommandError{Status: "preflight", Message: err.Error()}
 	}
-	for _, t := range req.Plan.Targets {
-		if _, err := p.exec.CanisterStatus(ctx, p.target(t.CanisterID)); err != nil {
-			return pbundle, commandError(err)
-		}
+	if err := p.statusAll(ctx, req.Plan.Targets); err != nil {
+		return pbundle, err
 	}
 	return runner.OperatorReceipts(req, hash.Hash), nil
+}
+
+// preflightWidth bounds the status calls of a preflight in flight.
+const preflightWidth = 8
+
+// statusAll checks every target's status, up to preflightWidth at once
+// (each is an update call, seconds on a busy subnet); the first failure in
+// plan order is returned.
+func (p *pluginExecutor) statusAll(ctx context.Context, targets []plan.BackupTarget) error {
+	errs := make([]error, len(targets))
+	sem := make(chan struct{}, preflightWidth)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			if _, err := p.exec.CanisterStatus(ctx, p.target(t.CanisterID)); err != nil {
+				errs[i] = commandError(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func optional(s string) *string {
