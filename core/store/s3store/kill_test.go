@@ -47,7 +47,11 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for finished() < 3 {
-		require.True(t, time.Now().Before(deadline), "helper never finished 3 parts: %s", out.String())
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // out is safe to read only after Wait
+			t.Fatalf("helper never finished 3 parts: %s", out.String())
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	require.NoError(t, cmd.Process.Kill())
