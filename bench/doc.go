@@ -1,0 +1,22 @@
+// Command bench times a fleet backup three ways against the simulator and
+// prints the comparison (issue 9, "fast fleet backups"):
+//
+//	(a) icp-loop: bench/icp-loop.sh, the icp CLI one call after another
+//	    (stop every canister parents first, snapshot every canister, start
+//	    every canister children first, download every snapshot);
+//	(b) dfx: canic-backup backup create with the dfx executor (icp flavor);
+//	(c) agent: canic-backup backup create with the agent executor.
+//
+// For each it reports the wall time, the fleet's downtime window (first
+// stop requested to last start returned) and the peak resident memory of
+// the process tree (canic-backup plus its plugin and, for (a) and (b), the
+// icp processes), then the ratios a/b and a/c, as a table or with --json.
+// It also compares artifact checksumming with sha256sum over the same
+// files. Each contender gets a fresh simulator seeded identically.
+//
+//	go run ./bench                       # defaults: root + 7 children of 32 MiB,
+//	                                     # 500ms per update call, 50ms per query
+//	go run ./bench --size 256MiB --children 1 --contenders agent
+//
+// The icp binary is --icp, else $CANIC_ICP_BIN, else icp on PATH.
+package main

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// treeRSS samples the resident memory of a process and its descendants
+// (read from /proc) and keeps the peak of their sum.
+type treeRSS struct {
+	mu   sync.Mutex
+	peak int64
+}
+
+// watch samples pid's tree every interval until ctx ends.
+func (t *treeRSS) watch(ctx context.Context, pid int, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if sum := treeBytes(pid); sum > 0 {
+			t.mu.Lock()
+			t.peak = max(t.peak, sum)
+			t.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Peak returns the largest sum seen, in bytes.
+func (t *treeRSS) Peak() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.peak
+}
+
+// treeBytes is the summed RSS of pid and every descendant.
+func treeBytes(root int) int64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	parent := map[int]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := ppid(pid); ok {
+			parent[pid] = pp
+		}
+	}
+	inTree := func(pid int) bool {
+		for i := 0; i < 64 && pid > 1; i++ {
+			if pid == root {
+				return true
+			}
+			pid = parent[pid]
+		}
+		return pid == root
+	}
+	var sum int64
+	for pid := range parent {
+		if inTree(pid) {
+			sum += rssBytes(pid)
+		}
+	}
+	return sum
+}
+
+// ppid reads the parent of pid from /proc/pid/stat.
+func ppid(pid int) (int, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) may hold spaces; fields resume after ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
+
+// rssBytes reads VmRSS of pid.
+func rssBytes(pid int) int64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
