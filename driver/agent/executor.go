@@ -250,20 +250,39 @@ func (e *Executor) CreateSnapshot(ctx context.Context, t pluginapi.Target) (plug
 	if err != nil {
 		return pluginapi.SnapshotInfo{}, err
 	}
-	st, err := e.status(ctx, c)
-	if err != nil {
-		return pluginapi.SnapshotInfo{}, classify("take_canister_snapshot of", t.String(), err)
+	// The status check and createOnce's listing are independent reads:
+	// run them together (each is an update call, seconds on a busy subnet),
+	// and send the take only once the canister is known to be stopped.
+	type statusResult struct {
+		status string
+		err    error
 	}
-	if st.Status != string(pluginapi.StatusStopped) {
-		return pluginapi.SnapshotInfo{}, pluginapi.Errorf(pluginapi.CodeNotStopped,
-			"canister %s is %s; stop it before taking a snapshot", t, st.Status)
+	stc := make(chan statusResult, 1)
+	go func() {
+		st, err := e.status(ctx, c)
+		stc <- statusResult{st.Status, err}
+	}()
+	stopped := func() error {
+		st := <-stc
+		if st.err != nil {
+			return st.err
+		}
+		if st.status != string(pluginapi.StatusStopped) {
+			return pluginapi.Errorf(pluginapi.CodeNotStopped, "canister %s is %s; stop it before taking a snapshot", t, st.status)
+		}
+		return nil
 	}
-	snap, err := e.createOnce(ctx, c, mgmt.MethodTake, func() ([]byte, error) { return mgmt.TakeArg(c) },
-		func(raw []byte) ([]byte, error) {
+	snap, err := e.createOnceFull(ctx, c, mgmt.MethodTake, func() ([]byte, error) { return mgmt.TakeArg(c) },
+		func(raw []byte) (mgmt.Snapshot, bool, error) {
+			// take_canister_snapshot answers the whole snapshot record.
 			s, err := mgmt.DecodeSnapshot(raw)
-			return s.ID, err
-		})
+			return s, true, err
+		}, stopped)
 	if err != nil {
+		var pe *pluginapi.Error
+		if errors.As(err, &pe) && pe.Code == pluginapi.CodeNotStopped {
+			return pluginapi.SnapshotInfo{}, err
+		}
 		return pluginapi.SnapshotInfo{}, classify("take_canister_snapshot of", t.String(), err)
 	}
 	return info(snap), nil
@@ -276,7 +295,24 @@ func (e *Executor) CreateSnapshot(ctx context.Context, t pluginapi.Target) (plug
 // sent again.
 func (e *Executor) createOnce(ctx context.Context, c principal.Principal, method string,
 	arg func() ([]byte, error), decodeID func([]byte) ([]byte, error)) (mgmt.Snapshot, error) {
+	return e.createOnceFull(ctx, c, method, arg, func(raw []byte) (mgmt.Snapshot, bool, error) {
+		id, err := decodeID(raw)
+		return mgmt.Snapshot{ID: id}, false, err
+	}, nil)
+}
+
+// createOnceFull is createOnce with a decoder that may return the whole
+// snapshot record (complete true: no listing afterwards to fill it in) and
+// a gate called after the first listing, before the call is sent (nil: no
+// gate); a gate error is returned as is.
+func (e *Executor) createOnceFull(ctx context.Context, c principal.Principal, method string,
+	arg func() ([]byte, error), decode func([]byte) (mgmt.Snapshot, bool, error), gate func() error) (mgmt.Snapshot, error) {
 	before, err := e.list(ctx, c)
+	if gate != nil {
+		if gerr := gate(); gerr != nil {
+			return mgmt.Snapshot{}, gerr
+		}
+	}
 	if err != nil {
 		return mgmt.Snapshot{}, err
 	}
@@ -291,10 +327,14 @@ func (e *Executor) createOnce(ctx context.Context, c principal.Principal, method
 	for attempt := 1; ; attempt++ {
 		raw, err := e.tc.Call(ctx, mgmtCanister, c, method, a)
 		if err == nil {
-			id, err := decodeID(raw)
+			snap, complete, err := decode(raw)
 			if err != nil {
 				return mgmt.Snapshot{}, err
 			}
+			if complete {
+				return snap, nil
+			}
+			id := snap.ID
 			after, err := e.list(ctx, c)
 			if err != nil {
 				return mgmt.Snapshot{ID: id}, nil
