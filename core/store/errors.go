@@ -14,6 +14,10 @@ var (
 	// ErrPreconditionFailed: an If-Match compare-and-swap found another
 	// ETag, or no object.
 	ErrPreconditionFailed = errors.New("object changed (precondition failed)")
+	// ErrConflict: a concurrent writer of the same key interfered with this
+	// write, which published nothing (callers serialize writers of a key,
+	// e.g. under the run lock, and may retry).
+	ErrConflict = errors.New("concurrent write to the same key")
 	// ErrDigestMismatch: the stream's SHA-256 differs from the expected one.
 	ErrDigestMismatch = errors.New("sha256 mismatch")
 	// ErrInvalidKey: a key is empty, malformed or reserved.

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -161,7 +163,7 @@ func (u *partUploader) upload(ctx context.Context, num int, data []byte, md5b64 
 		defer u.mu.Unlock()
 		if err != nil {
 			if u.err == nil {
-				u.err = fmt.Errorf("upload part %d: %w", num, err)
+				u.err = fmt.Errorf("upload part %d: %w", num, conflict(err))
 				u.cancel()
 			}
 			return
@@ -232,21 +234,117 @@ func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io
 		return store.ObjectInfo{}, &store.DigestError{Key: key, Want: opts.SHA256, Got: sum}
 	}
 	sortParts(up.done)
-	if _, err := s.core.CompleteMultipartUpload(ctx, s.bucket, staging, id, up.done, minio.PutObjectOptions{}); err != nil {
-		return store.ObjectInfo{}, fmt.Errorf("complete multipart upload: %w", err)
+	done, err := s.core.CompleteMultipartUpload(ctx, s.bucket, staging, id, up.done, minio.PutObjectOptions{})
+	if err != nil {
+		return store.ObjectInfo{}, fmt.Errorf("complete multipart upload: %w", conflict(err))
 	}
 	defer s.core.RemoveObject(context.WithoutCancel(ctx), s.bucket, staging, minio.RemoveObjectOptions{})
-	meta := conditions(opts)
-	meta["x-amz-metadata-directive"] = "REPLACE"
-	meta["x-amz-meta-"+MetaSHA256] = sum
-	if opts.ContentType != "" {
-		meta["Content-Type"] = opts.ContentType
+	info, err := s.publish(ctx, staging, strings.Trim(done.ETag, `"`), key, size, sum, opts)
+	if err != nil && errors.Is(err, errSourceChanged) {
+		return store.ObjectInfo{}, s.publishFailed(ctx, key, opts, err)
 	}
-	oi, err := s.core.CopyObject(ctx, s.bucket, staging, s.bucket, s.prefix+key, meta, minio.CopySrcOptions{}, minio.PutObjectOptions{})
+	return info, err
+}
+
+// errSourceChanged marks a publishing copy that failed a precondition or
+// found no staging object: either the destination's precondition or a
+// concurrent writer replaced or removed the staging object.
+var errSourceChanged = errors.New("staging object changed")
+
+// conflict maps the errors a concurrent writer of the same staging upload
+// causes to store.ErrConflict.
+func conflict(err error) error {
+	switch minio.ToErrorResponse(err).Code {
+	case "NoSuchUpload", "InvalidPart", "InvalidPartOrder":
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}
+
+// publishFailed tells a destination precondition failure from a staging
+// object replaced by a concurrent writer: S3 answers 412 for both.
+func (s *Store) publishFailed(ctx context.Context, key string, opts store.PutOptions, cause error) error {
+	cur, err := s.Stat(ctx, key)
+	switch {
+	case opts.IfAbsent && err == nil:
+		return store.ErrExists
+	case opts.IfMatch != "" && err == nil && cur.ETag != opts.IfMatch:
+		return fmt.Errorf("%w: ETag is %s, expected %s", store.ErrPreconditionFailed, cur.ETag, opts.IfMatch)
+	case opts.IfMatch != "" && errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: no object, expected ETag %s", store.ErrPreconditionFailed, opts.IfMatch)
+	}
+	return fmt.Errorf("%w: %v", store.ErrConflict, cause)
+}
+
+// copyFailed classifies a failed publishing copy.
+func copyFailed(err error) error {
+	resp := minio.ToErrorResponse(err)
+	if resp.StatusCode == http.StatusPreconditionFailed || resp.StatusCode == http.StatusNotFound ||
+		resp.StatusCode == http.StatusConflict {
+		return fmt.Errorf("%w: %s %s", errSourceChanged, resp.Code, resp.Message)
+	}
+	return conflict(err)
+}
+
+// MaxCopySize is S3's limit for a single-request copy; larger objects are
+// published by a multipart copy (UploadPartCopy) of parts of this size.
+const MaxCopySize = 5 << 30
+
+// publish copies the completed staging object to key, replacing its
+// metadata with the digest, under the precondition. Up to copyLimit bytes
+// this is one CopyObject; beyond, a multipart upload to key initiated with
+// the metadata, filled by UploadPartCopy and completed with the
+// precondition. Either becomes visible atomically.
+func (s *Store) publish(ctx context.Context, staging, stagingETag, key string, size int64, sum string, opts store.PutOptions) (store.ObjectInfo, error) {
+	final := s.prefix + key
+	// The copy takes the staging object only while it is the one this Put
+	// completed, so the digest in the metadata is always that of the bytes.
+	srcIf := map[string]string{"x-amz-copy-source-if-match": `"` + stagingETag + `"`}
+	if size <= s.copyLimit {
+		meta := conditions(opts)
+		maps.Copy(meta, srcIf)
+		meta["x-amz-metadata-directive"] = "REPLACE"
+		meta["x-amz-meta-"+MetaSHA256] = sum
+		if opts.ContentType != "" {
+			meta["Content-Type"] = opts.ContentType
+		}
+		oi, err := s.core.CopyObject(ctx, s.bucket, staging, s.bucket, final, meta, minio.CopySrcOptions{}, minio.PutObjectOptions{})
+		if err != nil {
+			return store.ObjectInfo{}, copyFailed(err)
+		}
+		return store.ObjectInfo{Key: key, Size: size, ETag: strings.Trim(oi.ETag, `"`), SHA256: sum, Modified: oi.LastModified}, nil
+	}
+	id, err := s.core.NewMultipartUpload(ctx, s.bucket, final, minio.PutObjectOptions{
+		UserMetadata: map[string]string{MetaSHA256: sum},
+		ContentType:  opts.ContentType,
+	})
 	if err != nil {
-		return store.ObjectInfo{}, mapErr(err, opts)
+		return store.ObjectInfo{}, fmt.Errorf("start multipart copy: %w", err)
 	}
-	return store.ObjectInfo{Key: key, Size: size, ETag: strings.Trim(oi.ETag, `"`), SHA256: sum, Modified: oi.LastModified}, nil
+	abort := func() { _ = s.core.AbortMultipartUpload(context.WithoutCancel(ctx), s.bucket, final, id) }
+	var parts []minio.CompletePart
+	for off, num := int64(0), 1; off < size; off, num = off+s.copyLimit, num+1 {
+		n := min(s.copyLimit, size-off)
+		p, err := s.core.CopyObjectPart(ctx, s.bucket, staging, s.bucket, final, id, num, off, n, srcIf)
+		if err != nil {
+			abort()
+			return store.ObjectInfo{}, fmt.Errorf("copy part %d: %w", num, copyFailed(err))
+		}
+		parts = append(parts, p)
+	}
+	var po minio.PutObjectOptions
+	if opts.IfAbsent {
+		po.SetMatchETagExcept("*")
+	}
+	if opts.IfMatch != "" {
+		po.SetMatchETag(opts.IfMatch)
+	}
+	ui, err := s.core.CompleteMultipartUpload(ctx, s.bucket, final, id, parts, po)
+	if err != nil {
+		abort()
+		return store.ObjectInfo{}, copyFailed(err)
+	}
+	return store.ObjectInfo{Key: key, Size: size, ETag: strings.Trim(ui.ETag, `"`), SHA256: sum, Modified: ui.LastModified}, nil
 }
 
 func sortParts(p []minio.CompletePart) {

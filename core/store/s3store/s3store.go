@@ -39,6 +39,8 @@ type Store struct {
 	partSize int64
 	conc     int
 	desc     string
+	// copyLimit is the largest object published by one CopyObject.
+	copyLimit int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -81,6 +83,8 @@ func Open(ctx context.Context, name string, s store.Settings, o Options) (*Store
 		partSize: s.PartSize(),
 		conc:     o.Concurrency,
 		desc:     s.Describe(),
+
+		copyLimit: MaxCopySize,
 	}
 	if st.conc <= 0 {
 		st.conc = 4
@@ -197,11 +201,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// AbortStale aborts multipart uploads under the store's staging area that
-// were started before olderThan, returning how many it aborted.
+// AbortStale aborts the store's multipart uploads (interrupted staging
+// uploads and publishing copies) started before olderThan, returning how
+// many it aborted. Do not run it while a Put may still be going on.
 func (s *Store) AbortStale(ctx context.Context, olderThan time.Time) (int, error) {
 	n := 0
-	for u := range s.core.Client.ListIncompleteUploads(ctx, s.bucket, s.prefix+stagingDir, true) {
+	for u := range s.core.Client.ListIncompleteUploads(ctx, s.bucket, s.prefix, true) {
 		if u.Err != nil {
 			return n, mapErr(u.Err, store.PutOptions{})
 		}

@@ -251,3 +251,32 @@ func BenchmarkPutGet256MiB(b *testing.B) {
 	require.NoError(b, err)
 	storetest.BenchPutGet(b, s, 256<<20)
 }
+
+// Objects beyond the single-copy limit are published by a multipart copy
+// that keeps the digest metadata and the precondition.
+func TestPublishByMultipartCopy(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, s3store.Options{})
+	s3store.SetCopyLimit(s, 6<<20)
+	data := randomData(14 << 20)
+	info, err := s.Put(ctx, "huge.bin", bytes.NewReader(data), store.PutOptions{IfAbsent: true})
+	require.NoError(t, err)
+	h := sha256.Sum256(data)
+	assert.Equal(t, hex.EncodeToString(h[:]), info.SHA256)
+	st, err := s.Stat(ctx, "huge.bin")
+	require.NoError(t, err)
+	assert.Equal(t, hex.EncodeToString(h[:]), st.SHA256, "metadata survives the multipart copy")
+	assert.Equal(t, int64(len(data)), st.Size)
+	_, err = store.Verify(ctx, s, "huge.bin")
+	require.NoError(t, err)
+	_, err = s.Put(ctx, "huge.bin", bytes.NewReader(data), store.PutOptions{IfAbsent: true})
+	require.ErrorIs(t, err, store.ErrExists)
+	_, err = s.Put(ctx, "huge.bin", bytes.NewReader(data[:13<<20]), store.PutOptions{IfMatch: "stale"})
+	require.ErrorIs(t, err, store.ErrPreconditionFailed)
+	info2, err := s.Put(ctx, "huge.bin", bytes.NewReader(data[:13<<20]), store.PutOptions{IfMatch: st.ETag})
+	require.NoError(t, err)
+	assert.Equal(t, int64(13<<20), info2.Size)
+	objs, err := s.List(ctx, "")
+	require.NoError(t, err)
+	require.Len(t, objs, 1)
+}

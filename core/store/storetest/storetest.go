@@ -178,29 +178,52 @@ func (c contract) ifAbsent(t *testing.T) {
 
 func (c contract) ifAbsentRace(t *testing.T) {
 	s, ctx := c.open(t), context.Background()
-	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.Put(ctx, "race", bytes.NewReader([]byte{byte(i)}), store.PutOptions{IfAbsent: true})
-		}()
-	}
-	wg.Wait()
-	won := -1
-	for i, err := range errs {
-		if err == nil {
-			require.Equal(t, -1, won, "two conditional creates succeeded")
-			won = i
-		} else {
-			require.ErrorIs(t, err, store.ErrExists)
+	// Small objects, and large ones whose publish step decides the race.
+	for _, round := range []struct {
+		key  string
+		n    int
+		size int
+	}{{"race", 8, 1}, {"race-large", 3, c.opts.LargeSize}} {
+		var wg sync.WaitGroup
+		errs := make([]error, round.n)
+		for i := range round.n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				data := bytes.Repeat([]byte{byte(i)}, round.size)
+				_, errs[i] = s.Put(ctx, round.key, bytes.NewReader(data), store.PutOptions{IfAbsent: true})
+			}()
 		}
+		wg.Wait()
+		t.Logf("%s: %v", round.key, errs)
+		won := -1
+		for i, err := range errs {
+			if err == nil {
+				require.Equal(t, -1, won, "two conditional creates of %s succeeded", round.key)
+				won = i
+			} else if round.size == 1 {
+				require.ErrorIs(t, err, store.ErrExists)
+			} else {
+				// A staged (multipart) write may also lose to a
+				// concurrent writer of the same key before publishing.
+				require.True(t, errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrConflict), "%v", err)
+			}
+		}
+		if won == -1 && round.size > 1 {
+			// Every writer lost to another's interference: nothing was
+			// published, and the key can still be created.
+			_, err := s.Stat(ctx, round.key)
+			require.ErrorIs(t, err, store.ErrNotFound)
+			won = 0
+			_, err = s.Put(ctx, round.key, bytes.NewReader(bytes.Repeat([]byte{0}, round.size)), store.PutOptions{IfAbsent: true})
+			require.NoError(t, err)
+		}
+		require.NotEqual(t, -1, won)
+		got, _ := readAll(t, s, round.key)
+		assert.Equal(t, bytes.Repeat([]byte{byte(won)}, round.size), got, "the winner's bytes are published")
+		_, err := store.Verify(ctx, s, round.key)
+		require.NoError(t, err, "published digest matches the bytes")
 	}
-	require.NotEqual(t, -1, won)
-	got, _ := readAll(t, s, "race")
-	assert.Equal(t, []byte{byte(won)}, got)
 }
 
 func (c contract) ifMatch(t *testing.T) {
