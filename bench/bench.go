@@ -48,6 +48,9 @@ type options struct {
 	ChecksumSize int64
 	// Work is the scratch directory.
 	Work string
+	// AgentMaxInFlight, when positive, sets the agent executor's
+	// max_in_flight (chunk calls in flight across its transfers).
+	AgentMaxInFlight int
 }
 
 // result is one contender's measurements.
@@ -233,6 +236,9 @@ func benchConfig(info sim.Info, o options) string {
 	}
 	fmt.Fprintf(&b, "\n[executors.agent]\ndriver = \"agent\"\nurl = %s\nroot_key = %s\nidentity_pem = %s\n",
 		q(info.URL), q(info.RootKeyHex), q(info.ControllerPEM))
+	if o.AgentMaxInFlight > 0 {
+		fmt.Fprintf(&b, "max_in_flight = %d\n", o.AgentMaxInFlight)
+	}
 	fmt.Fprintf(&b, "\n[executors.dfx]\ndriver = \"dfx\"\nflavor = \"icp\"\nbinary = %s\nnetwork = %s\nroot_key = %s\nidentity_pem = %s\nconcurrency = %d\n",
 		q(o.ICP), q(info.URL), q(info.RootKeyHex), q(info.ControllerPEM), o.Concurrency)
 	return b.String()

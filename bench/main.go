@@ -33,6 +33,7 @@ func mainErr(args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.QueryLatency, "query-latency", 50*time.Millisecond, "latency of every query")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "canic-backup --concurrency (and the dfx executor's subprocess cap)")
 	fs.StringVar(&o.ICP, "icp", "", "icp binary (default $CANIC_ICP_BIN, else icp on PATH)")
+	fs.IntVar(&o.AgentMaxInFlight, "agent-max-in-flight", 0, "agent executor max_in_flight (0: the executor's default)")
 	fs.StringVar(&o.Bin, "bin", "", "canic-backup binary (default: go build it)")
 	fs.StringVar(&contenders, "contenders", "icp-loop,dfx,agent", "contenders to run, comma-separated")
 	fs.StringVar(&checksumSize, "checksum-size", "256MiB", "artifact size of the checksum comparison with sha256sum (0 skips it)")

@@ -67,9 +67,13 @@ func commandError(err error) error {
 	return &runner.CommandError{Status: status, Message: err.Error()}
 }
 
-// Preflight implements runner.Executor.
+// Preflight implements runner.Executor. The registry read and the status
+// checks are independent reads and run together.
 func (p *pluginExecutor) Preflight(ctx context.Context, req runner.PreflightRequest) (pbundle plan.BackupExecutionPreflightReceipts, err error) {
+	statusErr := make(chan error, 1)
+	go func() { statusErr <- p.statusAll(ctx, req.Plan.Targets) }()
 	entries, err := p.exec.QueryRegistry(ctx, req.Plan.Network, req.Plan.RootCanisterID)
+	serr := <-statusErr
 	if err != nil {
 		return pbundle, &runner.CommandError{Status: "preflight", Message: "query registry: " + err.Error()}
 	}
@@ -77,8 +81,8 @@ func (p *pluginExecutor) Preflight(ctx context.Context, req runner.PreflightRequ
 	if err != nil {
 		return pbundle, &runner.CommandError{Status: "preflight", Message: err.Error()}
 	}
-	if err := p.statusAll(ctx, req.Plan.Targets); err != nil {
-		return pbundle, err
+	if serr != nil {
+		return pbundle, serr
 	}
 	return runner.OperatorReceipts(req, hash.Hash), nil
 }

@@ -156,7 +156,11 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 
 	files := map[string]*os.File{}
 	hashes := map[string]*orderedHash{}
-	budget := newHashBudget(int64(max(e.s.ChunkConcurrency/2, 1)) * int64(mgmt.MaxSliceBytes))
+	defer func() {
+		for _, h := range hashes {
+			h.release()
+		}
+	}()
 	defer func() {
 		for _, f := range files {
 			_ = f.Close()
@@ -179,7 +183,7 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 			}
 		}
 		have := rec.doneSet(b.kind)
-		hashes[b.kind] = budget.file(f, size, mgmt.MaxSliceBytes)
+		hashes[b.kind] = newOrderedHash(e.hashBudget, f, size, mgmt.MaxSliceBytes)
 		for i, off := uint64(0), uint64(0); off < size; i, off = i+1, off+mgmt.MaxSliceBytes {
 			n := min(mgmt.MaxSliceBytes, size-off)
 			if have[i] {

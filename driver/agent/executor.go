@@ -38,6 +38,8 @@ type Executor struct {
 	// uploadState is where upload resume records live; empty means
 	// defaultUploadStateDir.
 	uploadState string
+	// hashBudget bounds the memory of download digests (hashing.go).
+	hashBudget *hashBudget
 }
 
 var _ pluginapi.Executor = (*Executor)(nil)
@@ -63,7 +65,7 @@ func New(ctx context.Context, s Settings, log hclog.Logger, opts ...Option) (*Ex
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	e := &Executor{s: s, log: log}
+	e := &Executor{s: s, log: log, hashBudget: newHashBudget(hashBudgetChunks * int64(mgmt.MaxSliceBytes))}
 	for _, o := range opts {
 		o(e)
 	}

@@ -14,12 +14,13 @@ import (
 
 // orderedHash computes a file's SHA-256 while its chunks are written in any
 // order: a chunk is fed to the hash once every chunk before it was. Chunks
-// that finish early are kept in memory within a budget shared by the
-// transfer's files; beyond it, and for chunks kept from an interrupted
-// download, the bytes are read back from the file when their turn comes
-// (from the page cache, as they were just written). So the digest costs no
-// second pass over the artifact.
+// that finish early are kept in memory within a budget shared by every
+// transfer of the executor; beyond it, and for chunks kept from an
+// interrupted download, the bytes are read back from the file when their
+// turn comes (from the page cache, as they were just written). So the
+// digest costs no second pass over the artifact and little memory.
 type orderedHash struct {
+	mu    sync.Mutex
 	f     *os.File
 	size  uint64
 	chunk uint64
@@ -31,35 +32,52 @@ type orderedHash struct {
 	budget *hashBudget
 }
 
-// hashBudget bounds the bytes a transfer holds for out-of-order chunks.
+// hashBudget bounds the bytes held for out-of-order chunks.
 type hashBudget struct {
-	mu    sync.Mutex
-	left  int64
-	files []*orderedHash
+	mu   sync.Mutex
+	left int64
 }
+
+// hashBudgetChunks is how many out-of-order chunks an executor keeps in
+// memory for its digests, across all its transfers.
+const hashBudgetChunks = 4
 
 func newHashBudget(bytes int64) *hashBudget { return &hashBudget{left: bytes} }
 
-// file returns the hash of f, of size bytes in chunks of chunk bytes.
-func (b *hashBudget) file(f *os.File, size, chunk uint64) *orderedHash {
-	o := &orderedHash{f: f, size: size, chunk: chunk, h: sha256.New(), ready: map[uint64][]byte{}, budget: b}
-	b.files = append(b.files, o)
-	return o
+func (b *hashBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+func (b *hashBudget) give(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.left += n
+}
+
+// newOrderedHash returns the hash of f, of size bytes in chunks of chunk
+// bytes, holding early chunks within b.
+func newOrderedHash(b *hashBudget, f *os.File, size, chunk uint64) *orderedHash {
+	return &orderedHash{f: f, size: size, chunk: chunk, h: sha256.New(), ready: map[uint64][]byte{}, budget: b}
 }
 
 // have marks chunk i as already on disk (kept from an earlier download).
 func (o *orderedHash) have(i uint64) {
-	o.budget.mu.Lock()
-	defer o.budget.mu.Unlock()
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.ready[i] = nil
 }
 
 // written reports that chunk i now holds data (written to the file). It
 // may be called from any goroutine.
 func (o *orderedHash) written(i uint64, data []byte) error {
-	b := o.budget
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if err := o.drain(); err != nil {
 		return err
 	}
@@ -68,8 +86,7 @@ func (o *orderedHash) written(i uint64, data []byte) error {
 		o.next++
 		return o.drain()
 	}
-	if int64(len(data)) <= b.left {
-		b.left -= int64(len(data))
+	if o.budget.take(int64(len(data))) {
 		o.ready[i] = data
 	} else {
 		o.ready[i] = nil
@@ -77,7 +94,7 @@ func (o *orderedHash) written(i uint64, data []byte) error {
 	return nil
 }
 
-// drain feeds the chunks that have become contiguous (budget lock held).
+// drain feeds the chunks that have become contiguous (o.mu held).
 func (o *orderedHash) drain() error {
 	for {
 		data, ok := o.ready[o.next]
@@ -91,7 +108,7 @@ func (o *orderedHash) drain() error {
 				return err
 			}
 		} else {
-			o.budget.left += int64(len(data))
+			o.budget.give(int64(len(data)))
 		}
 		o.h.Write(data)
 		o.next++
@@ -108,11 +125,21 @@ func (o *orderedHash) readBack(i uint64) ([]byte, error) {
 	return buf, nil
 }
 
+// release returns the budget of chunks still held (a failed transfer).
+func (o *orderedHash) release() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, data := range o.ready {
+		o.budget.give(int64(len(data)))
+		delete(o.ready, i)
+	}
+}
+
 // sum returns the file's digest once every chunk was fed (drain first for
 // chunks only marked as present).
 func (o *orderedHash) sum() (string, error) {
-	o.budget.mu.Lock()
-	defer o.budget.mu.Unlock()
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if err := o.drain(); err != nil {
 		return "", err
 	}
