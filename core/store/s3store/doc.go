@@ -11,10 +11,17 @@
 // PREFIX+".canic-incoming/"+KEY, hashed while it streams. When the stream
 // ends the digest is known, the upload is completed (still under the staging
 // key, which List never shows) and published by a server-side copy to the
-// final key that replaces the metadata with the digest; then the staging
-// object is deleted. The copy is atomic, so a reader never sees a partial
-// object; S3's single-request copy is limited to 5 GiB (larger artifacts
-// need UploadPartCopy, not done yet).
+// final key that replaces the metadata with the digest, carrying the
+// caller's precondition and x-amz-copy-source-if-match with the ETag this
+// Put completed, so the published bytes are always the ones hashed; then the
+// staging object is deleted. Objects beyond S3's 5 GiB single-copy limit
+// are published by a multipart copy (UploadPartCopy) initiated with the
+// metadata and completed with the precondition. Either way the final key
+// changes atomically, so a reader never sees a partial object.
+//
+// Concurrent Puts of one key share the staging key; they never publish
+// mixed or mislabelled bytes, but the losers may fail with
+// store.ErrConflict. Callers serialize writers of a key (the run lock).
 //
 // Resume: a multipart upload that was interrupted (context cancelled, the
 // process killed) is left on the server. The next Put of the same key finds

@@ -280,3 +280,20 @@ func TestPublishByMultipartCopy(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, objs, 1)
 }
+
+// The publish step relies on the server honouring a copy's source
+// precondition; pin that against the real server.
+func TestServerHonoursCopySourceIfMatch(t *testing.T) {
+	ctx := context.Background()
+	c, err := server.Client()
+	require.NoError(t, err)
+	core := minio.Core{Client: c}
+	p := freshPrefix(t)
+	ui, err := c.PutObject(ctx, bucket, p+"src", strings.NewReader("abc"), 3, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	_, err = core.CopyObject(ctx, bucket, p+"src", bucket, p+"dst", map[string]string{"x-amz-copy-source-if-match": `"0123456789abcdef0123456789abcdef"`}, minio.CopySrcOptions{}, minio.PutObjectOptions{})
+	require.Error(t, err)
+	assert.Equal(t, http.StatusPreconditionFailed, minio.ToErrorResponse(err).StatusCode)
+	_, err = core.CopyObject(ctx, bucket, p+"src", bucket, p+"dst", map[string]string{"x-amz-copy-source-if-match": `"` + ui.ETag + `"`}, minio.CopySrcOptions{}, minio.PutObjectOptions{})
+	require.NoError(t, err)
+}
