@@ -147,8 +147,10 @@ func AcquireLease(ctx context.Context, s Store, key string, opts LeaseOptions) (
 			return nil, err
 		}
 		exp, perr := cur.expires()
-		expired := perr == nil && opts.Now().After(exp.Add(opts.Skew))
-		if !cur.Released && !expired && perr == nil {
+		if perr != nil && !cur.Released {
+			return nil, fmt.Errorf("lease lock %s %q: field expires_at = %q: %w", s.String(), key, cur.ExpiresAt, perr)
+		}
+		if !cur.Released && !opts.Now().After(exp.Add(opts.Skew)) {
 			return nil, &HeldError{Store: s.String(), Key: key, Holder: cur}
 		}
 		err = l.write(ctx, PutOptions{IfMatch: etag})

@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/core/store/dirstore"
+)
+
+func TestLeaseRefusesUnreadableRecords(t *testing.T) {
+	ctx := context.Background()
+	s, err := dirstore.Open(t.TempDir())
+	require.NoError(t, err)
+	_, err = s.Put(ctx, "locks/run", strings.NewReader(`{"owner":"x"}`), store.PutOptions{})
+	require.NoError(t, err)
+	_, err = store.AcquireLease(ctx, s, "locks/run", store.LeaseOptions{Host: "h"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"locks/run"`)
+	assert.Contains(t, err.Error(), "host")
+
+	bad := `{"owner":"o","host":"h","pid":1,"purpose":"","started_at":"x","renewed_at":"x","expires_at":"soon","released":false}`
+	_, err = s.Put(ctx, "locks/run", strings.NewReader(bad), store.PutOptions{})
+	require.NoError(t, err)
+	_, err = store.AcquireLease(ctx, s, "locks/run", store.LeaseOptions{Host: "h"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `field expires_at = "soon"`)
+
+	_, err = store.AcquireLease(ctx, s, ".canic-lock", store.LeaseOptions{})
+	require.ErrorIs(t, err, store.ErrInvalidKey)
+}
+
+func TestLeaseKeepAliveStopsOnLoss(t *testing.T) {
+	ctx := context.Background()
+	s, err := dirstore.Open(t.TempDir())
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	l, err := store.AcquireLease(ctx, s, "lock", store.LeaseOptions{Host: "a", PID: 1, TTL: time.Minute, Now: clock})
+	require.NoError(t, err)
+	// Someone overwrites the record (an operator, or a takeover).
+	_, err = s.Put(ctx, "lock", bytes.NewReader([]byte("{}")), store.PutOptions{})
+	require.NoError(t, err)
+	kctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	select {
+	case err := <-l.KeepAlive(kctx, 5*time.Millisecond):
+		require.ErrorIs(t, err, store.ErrLeaseLost)
+	case <-time.After(5 * time.Second):
+		t.Fatal("KeepAlive did not report the lost lease")
+	}
+	// KeepAlive reports nil when its context ends.
+	l2, err := store.AcquireLease(ctx, s, "other", store.LeaseOptions{Host: "a", PID: 1, TTL: time.Minute, Now: clock})
+	require.NoError(t, err)
+	k2, cancel2 := context.WithCancel(ctx)
+	ch := l2.KeepAlive(k2, time.Hour)
+	cancel2()
+	assert.NoError(t, <-ch)
+	require.NoError(t, l2.Release(ctx))
+	assert.True(t, l2.Record().Released)
+}
+
+func TestVerifyingReader(t *testing.T) {
+	data := []byte("hello")
+	const sum = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+	vr := store.NewVerifyingReader(bytes.NewReader(data), "k", sum)
+	b, err := io.ReadAll(vr)
+	require.NoError(t, err)
+	assert.Equal(t, data, b)
+	assert.Equal(t, sum, vr.Sum())
+	assert.Equal(t, int64(5), vr.N())
+
+	_, err = io.ReadAll(store.NewVerifyingReader(bytes.NewReader([]byte("hellO")), "k", sum))
+	var de *store.DigestError
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, sum, de.Want)
+	assert.Contains(t, err.Error(), `sha256 mismatch for "k"`)
+}
