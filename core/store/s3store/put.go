@@ -26,14 +26,18 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 	if err := store.ValidateKey(key); err != nil {
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
-	first := make([]byte, s.partSize)
-	n, err := io.ReadFull(r, first)
+	r = ctxReader{ctx, r}
+	// Buffer up to one part, growing as needed (small documents such as
+	// lease records stay small).
+	var head bytes.Buffer
+	_, err := io.CopyN(&head, r, s.partSize)
 	if err := ctx.Err(); err != nil {
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
+	first := head.Bytes()
 	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		info, err := s.putSingle(ctx, key, first[:n], opts)
+	case errors.Is(err, io.EOF):
+		info, err := s.putSingle(ctx, key, first, opts)
 		if err != nil {
 			return store.ObjectInfo{}, s.opErr("put", key, err)
 		}
@@ -52,6 +56,20 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
 	return info, nil
+}
+
+// ctxReader fails reads once ctx is done, so a stalled source does not
+// outlive the caller's context by more than one read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func conditions(opts store.PutOptions) map[string]string {
