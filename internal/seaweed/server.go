@@ -120,7 +120,7 @@ func Start(ctx context.Context, bin string, o Options) (*Server, error) {
 	s.cmd.Dir = dir
 	s.cmd.Stdout = lockedWriter{s}
 	s.cmd.Stderr = lockedWriter{s}
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start %s: %w", bin, err)
