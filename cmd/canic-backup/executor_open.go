@@ -129,12 +129,28 @@ func executorClient(e env, ex config.Executor) (*pluginapi.Client, error) {
 		return nil, fmt.Errorf("executor %q: encode %s settings: %w", ex.Name, ex.Driver, err)
 	}
 	cmd := exec.Command(self, pluginServeCommandName, "--driver", ex.Driver, "--name", ex.Name)
-	cmd.Env = []string{envDriverSettings + "=" + buf.String()}
+	cmd.Env = []string{envDriverSettings + "=" + buf.String(), "GOMEMLIMIT=" + driverMemoryLimit(e)}
 	if v := e.getenv(envLogLevel); v != "" {
 		cmd.Env = append(cmd.Env, envLogLevel+"="+v)
 	}
 	cc.Cmd = cmd
 	return pluginapi.NewClient(cc)
+}
+
+// defaultDriverMemoryLimit is the Go soft memory limit of a built-in
+// driver's process. Transfers churn through megabyte-sized responses; the
+// limit makes the collector return them promptly instead of letting the
+// heap double, which keeps the plugin's resident memory near its live data
+// (measured: the 7 x 32 MiB fleet benchmark peaks at about 120 MiB for
+// canic-backup and its plugin together with 64 chunk calls in flight).
+const defaultDriverMemoryLimit = "64MiB"
+
+// driverMemoryLimit is $GOMEMLIMIT when set, else defaultDriverMemoryLimit.
+func driverMemoryLimit(e env) string {
+	if v := e.getenv("GOMEMLIMIT"); v != "" {
+		return v
+	}
+	return defaultDriverMemoryLimit
 }
 
 // self returns the canic-backup binary that serves built-in drivers.

@@ -77,13 +77,13 @@ type Settings struct {
 func (s Settings) EngineConcurrency() int { return s.Concurrency }
 
 // DefaultSettings returns the defaults: mainnet URL and key, anonymous,
-// 8 chunks per transfer, 32 in flight per process, 4 minute ingress expiry
+// 8 chunks per transfer, 64 in flight per process, 4 minute ingress expiry
 // (as icp), 5 minute poll timeout, certificates at most 5 minutes old,
 // 8 attempts with backoff from 250ms to 30s.
 func DefaultSettings() Settings {
 	return Settings{
 		URL: MainnetURL, RootKey: RootKeyMainnet,
-		ChunkConcurrency: 8, MaxInFlight: 32,
+		ChunkConcurrency: 8, MaxInFlight: 64,
 		IngressExpiry: Duration(4 * time.Minute), PollTimeout: Duration(5 * time.Minute),
 		MaxCertificateAge: Duration(5 * time.Minute),
 		RetryAttempts:     8, RetryInitialBackoff: Duration(250 * time.Millisecond), RetryMaxBackoff: Duration(30 * time.Second),
