@@ -115,6 +115,16 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 		}
 	}
 	stateDir := c.String("state-dir")
+	if stateDir != "" {
+		// The written canic.toml names the controller PEM inside the state
+		// dir, and config paths resolve against the config's own folder: an
+		// absolute state dir keeps that path right wherever it is read from.
+		abs, err := filepath.Abs(stateDir)
+		if err != nil {
+			return sim.Options{}, "", fmt.Errorf("%s: --state-dir %q: %w", name, stateDir, err)
+		}
+		stateDir = abs
+	}
 	info := c.String("info-out")
 	if info == "" {
 		info = filepath.Join(stateDir, sim.InfoFileName)
