@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // ErrExists: a create-only write found its destination already present.
@@ -124,6 +125,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (e
 	if err = tmp.Close(); err != nil {
 		return err
 	}
+	killpoint.Hit(killpoint.BeforeRename)
 	if createOnly {
 		if err = os.Link(tmpName, path); err != nil {
 			if errors.Is(err, fs.ErrExist) {
@@ -137,6 +139,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (e
 	} else if err = os.Rename(tmpName, path); err != nil {
 		return err
 	}
+	killpoint.Hit(killpoint.AfterRename)
 	return SyncDir(dir)
 }
 

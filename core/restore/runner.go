@@ -8,6 +8,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/timestamp"
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // Failure reasons recorded on failed operations.
@@ -155,6 +156,7 @@ func writeJournal(path string, j *Journal) error {
 	if err := layout.WriteJSONAtomic(path, j); err != nil {
 		return fmt.Errorf("write restore apply journal %s: %w", path, err)
 	}
+	killpoint.Hit(killpoint.RestorePersisted)
 	return nil
 }
 

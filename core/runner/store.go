@@ -11,6 +11,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // ErrLocked is matched by the error Run returns when another live run
@@ -89,7 +90,11 @@ func (s store) writeExecution(j *journal.BackupExecutionJournal) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.path(ExecutionJournalFile), err)
 	}
-	return s.writeAtomic(ExecutionJournalFile, b)
+	if err := s.writeAtomic(ExecutionJournalFile, b); err != nil {
+		return err
+	}
+	killpoint.Hit(killpoint.RunnerPersisted)
+	return nil
 }
 
 func (s store) readDownload() (*journal.DownloadJournal, error) {
@@ -109,7 +114,11 @@ func (s store) writeDownload(j *journal.DownloadJournal) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.path(DownloadJournalFile), err)
 	}
-	return s.writeAtomic(DownloadJournalFile, b)
+	if err := s.writeAtomic(DownloadJournalFile, b); err != nil {
+		return err
+	}
+	killpoint.Hit(killpoint.RunnerDownloadPersisted)
+	return nil
 }
 
 // writeManifest writes m, with prov appended when not nil (m alone is

@@ -17,6 +17,8 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/driver/agent/mgmt"
 	"github.com/canic-backup/canic-backup/pluginapi"
+
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // DownloadSnapshot writes snapshot id of t into dir in icp's layout,
@@ -223,6 +225,7 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 		return hashes[j.kind].written(j.index, data)
 	}
 	onDone := func(j job) {
+		killpoint.Hit(killpoint.AgentDownloadChunk)
 		rec.Done[j.kind] = append(rec.Done[j.kind], j.index)
 		done += j.size
 		mu.Lock()

@@ -18,6 +18,8 @@ import (
 	"github.com/canic-backup/canic-backup/core/wire"
 	"github.com/canic-backup/canic-backup/driver/agent/mgmt"
 	"github.com/canic-backup/canic-backup/pluginapi"
+
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // UploadSnapshot uploads dir (icp's or dfx's layout) as a new snapshot of
@@ -204,6 +206,7 @@ func (e *Executor) upload(ctx context.Context, c principal.Principal, dir string
 		return err
 	}
 	onDone := func(j job) {
+		killpoint.Hit(killpoint.AgentUploadChunk)
 		if j.hash != nil {
 			rec.ChunkStore = append(rec.ChunkStore, hex.EncodeToString(j.hash))
 		} else {

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/canic-backup/canic-backup/pluginapi"
+
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // ErrCommandTimeout is wrapped by the error of a command that outlived its
@@ -123,7 +125,12 @@ func (r *runner) run(ctx context.Context, op, cid string, timeout time.Duration,
 		r.observe(CommandEvent{Operation: op, Canister: cid, Command: shown})
 	}
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		killpoint.Hit(killpoint.DFXCommandStarted)
+		err = cmd.Wait()
+	}
+	killpoint.Hit(killpoint.DFXCommandDone)
 	out := output{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exit: -1}
 	if cmd.ProcessState != nil {
 		out.exit = cmd.ProcessState.ExitCode()

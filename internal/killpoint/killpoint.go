@@ -1,0 +1,116 @@
+// Package killpoint lets tests kill a canic-backup process at a named step.
+//
+// It is a no-op unless the environment says otherwise, read once per
+// process:
+//
+//	CANIC_BACKUP_KILLPOINT="name:N"       SIGKILL this process at the Nth Hit(name)
+//	CANIC_BACKUP_KILLPOINT_TRACE=/path    append "pid name n" for every Hit
+//
+// Hits are counted per process and per name, so "layout.before-rename:3"
+// means the third atomic write of this process, stopped between its fsync
+// and its rename. The environment reaches the plugin processes the
+// canic-backup binary starts, so points in the drivers fire there.
+//
+// The crash harness (crashtest/) runs a command once with the trace to list
+// every point it passes, then once per point with the kill, and checks that
+// the command the tool names next completes the work.
+package killpoint
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// EnvKill and EnvTrace name the environment variables read by Hit.
+const (
+	EnvKill  = "CANIC_BACKUP_KILLPOINT"
+	EnvTrace = "CANIC_BACKUP_KILLPOINT_TRACE"
+)
+
+// Kill point names used by the product (the harness enumerates them from
+// the trace; these constants keep the call sites and the docs in step).
+const (
+	// BeforeRename: core/layout's atomic write, after the temp file's
+	// write and fsync, before it is renamed (or linked) to its final name.
+	BeforeRename = "layout.before-rename"
+	// AfterRename: the rename done, the directory not yet fsynced.
+	AfterRename = "layout.after-rename"
+	// RunnerPersisted: core/runner persisted the execution journal.
+	RunnerPersisted = "runner.journal-persisted"
+	// RunnerDownloadPersisted: core/runner persisted the download journal.
+	RunnerDownloadPersisted = "runner.download-journal-persisted"
+	// RestorePersisted: core/restore persisted the apply journal.
+	RestorePersisted = "restore.journal-persisted"
+	// AgentDownloadChunk: driver/agent wrote one downloaded chunk.
+	AgentDownloadChunk = "agent.download-chunk"
+	// AgentUploadChunk: driver/agent sent one chunk of an upload.
+	AgentUploadChunk = "agent.upload-chunk"
+	// DFXCommandStarted: driver/dfx started an icp/dfx subprocess.
+	DFXCommandStarted = "dfx.command-started"
+	// DFXCommandDone: an icp/dfx subprocess ended.
+	DFXCommandDone = "dfx.command-done"
+)
+
+// points is the process-wide state: the environment is process-wide, so
+// is its reading. It is only ever non-empty in tests that set the env.
+type points struct {
+	once   sync.Once
+	name   string
+	at     int
+	trace  string
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+var state points // process-wide by design: see the package comment
+
+func (p *points) load() {
+	p.counts = map[string]int{}
+	p.trace = os.Getenv(EnvTrace)
+	spec := os.Getenv(EnvKill)
+	if spec == "" {
+		return
+	}
+	i := strings.LastIndexByte(spec, ':')
+	n, err := strconv.Atoi(spec[i+1:])
+	if i <= 0 || err != nil || n < 1 {
+		fmt.Fprintf(os.Stderr, "%s=%q: want name:N with N >= 1 (ignored)\n", EnvKill, spec)
+		return
+	}
+	p.name, p.at = spec[:i], n
+}
+
+// Enabled reports whether either variable is set (callers on hot paths may
+// skip building names).
+func Enabled() bool {
+	state.once.Do(state.load)
+	return state.name != "" || state.trace != ""
+}
+
+// Hit counts one pass through the named point; at the configured count it
+// kills the process with SIGKILL (no deferred functions, no cleanup, as a
+// power cut or the OOM killer would).
+func Hit(name string) {
+	if !Enabled() {
+		return
+	}
+	state.mu.Lock()
+	state.counts[name]++
+	n := state.counts[name]
+	if state.trace != "" {
+		if f, err := os.OpenFile(state.trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+			_, _ = fmt.Fprintf(f, "%d %s %d\n", os.Getpid(), name, n)
+			_ = f.Close()
+		}
+	}
+	kill := name == state.name && n == state.at
+	state.mu.Unlock()
+	if kill {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // the signal is on its way
+	}
+}
