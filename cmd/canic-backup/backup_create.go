@@ -126,7 +126,8 @@ func backupCreate(c *cli.Context, e env) error {
 
 // finishRun ends the progress view with the run's response, prints the
 // one-row table (not with --json-lines, whose result line is the output)
-// and adds the resume hint to a failure.
+// and adds the resume hint to a failure, and exit 4 with the recover hint
+// when the journal shows canisters left stopped.
 func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner.Response, runErr error) error {
 	var result any
 	if resp != nil {
@@ -141,7 +142,12 @@ func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner
 			return errors.Join(runErr, err)
 		}
 	}
-	return resumeHint(runErr, row.out, c)
+	if runErr == nil {
+		return nil
+	}
+	// Canisters the run could not start again need `backup recover`
+	// first (exit 4), as after `backup run`.
+	return leftStoppedAttention(row.out, resumeHint(runErr, row.out, c))
 }
 
 // registryEntries converts an executor's registry to core/registry's form
