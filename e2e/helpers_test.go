@@ -60,13 +60,14 @@ func startFleet(t *testing.T, size int64) *fleet {
 		f.children = append(f.children, p.String())
 	}
 	require.Len(t, f.children, 3)
-	writeConfig(t, f.cfg, s, dfxtest.ICPBinary(t))
+	writeConfig(t, f.cfg, s, icpBinary(t))
 	return f
 }
 
 // writeConfig writes a canic.toml with environments sim (agent) and
-// sim-icp (icp at icpBin) for s.
-func writeConfig(t *testing.T, path string, s *sim.Simulator, icpBin string) {
+// sim-icp (icp at icpBin) for s; agentExtra are more lines of the agent's
+// executor table.
+func writeConfig(t *testing.T, path string, s *sim.Simulator, icpBin string, agentExtra ...string) {
 	t.Helper()
 	q := strconv.Quote
 	var b strings.Builder
@@ -77,6 +78,9 @@ func writeConfig(t *testing.T, path string, s *sim.Simulator, icpBin string) {
 	}
 	b.WriteString("\n[executors.sim-agent]\ndriver = \"agent\"\nurl = " + q(s.URL()) + "\nroot_key = " + q(s.RootKeyHex()) +
 		"\nidentity_pem = " + q(s.ControllerPEMPath()) + "\nretry_initial_backoff = \"20ms\"\nretry_max_backoff = \"200ms\"\n")
+	for _, l := range agentExtra {
+		b.WriteString(l + "\n")
+	}
 	b.WriteString("\n[executors.sim-icp]\ndriver = \"dfx\"\nflavor = \"icp\"\nbinary = " + q(icpBin) + "\nnetwork = " + q(s.URL()) +
 		"\nroot_key = " + q(s.RootKeyHex()) + "\nidentity_pem = " + q(s.ControllerPEMPath()) + "\n")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
@@ -328,3 +332,6 @@ func setControllers(t *testing.T, s *sim.Simulator, sender []byte, id string, co
 
 // killPID sends SIGKILL to pid.
 func killPID(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
+
+// icpBinary is the icp 1.5.0 CLI (fails the test when it is missing).
+func icpBinary(t *testing.T) string { return dfxtest.ICPBinary(t) }
