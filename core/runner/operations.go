@@ -155,11 +155,24 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 		return "", err
 	}
 	if r.store.exists(DownloadJournalFile) {
+		// A run that died after the download journal recorded this
+		// canister's new snapshot but before the operation's receipt was
+		// persisted re-executes the operation: take that snapshot again
+		// from the journal instead of a second one (each one holds one of
+		// the canister's 10 snapshot slots until deleted).
+		reused := ""
 		if err := r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+			if e := dj.ArtifactForCanister(id); e != nil && e.State == journal.ArtifactCreated && e.SnapshotID != "" {
+				reused = e.SnapshotID
+				return nil
+			}
 			dj.BeginStep(journal.StepSnapshotCreate)
 			return nil
 		}); err != nil {
 			return "", err
+		}
+		if reused != "" {
+			return reused, nil
 		}
 	}
 	snapshotID, err := r.exec.CreateSnapshot(ctx, id)

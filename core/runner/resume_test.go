@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,4 +65,44 @@ func TestResumeReexecutesPendingOperation(t *testing.T) {
 	assert.EqualValues(t, 8, resp.ExecutedOperations[0].Sequence)
 	assert.Equal(t, string(golden.Read(t, "backup/backup-execution-journal.json")),
 		readFile(t, filepath.Join(dir, runner.ExecutionJournalFile)))
+}
+
+// TestResumeReusesRecordedSnapshot: a run killed after the download journal
+// recorded a new snapshot but before the create-snapshot receipt was
+// persisted takes no second snapshot on resume (found by the crash
+// harness: crashtest, point main/runner.download-journal-persisted:1).
+func TestResumeReusesRecordedSnapshot(t *testing.T) {
+	dir := goldenDir(t)
+	exec := goldenExecutor()
+	cfg := goldenConfig(dir)
+	cfg.MaxSteps = 3 // up to the operation before the first snapshot
+	_, err := runner.Run(context.Background(), cfg, exec)
+	require.NoError(t, err)
+	beforeSnapshot := readFile(t, filepath.Join(dir, runner.ExecutionJournalFile))
+
+	cfg.MaxSteps = 1
+	resp, err := runner.Run(context.Background(), cfg, exec)
+	require.NoError(t, err)
+	require.Equal(t, "CreateSnapshot", resp.ExecutedOperations[0].Kind)
+
+	// The crash: the receipt of the snapshot never reached the disk.
+	writeFile(t, filepath.Join(dir, runner.ExecutionJournalFile), []byte(beforeSnapshot))
+	j := readExecution(t, dir)
+	at := "unix:1778594400"
+	require.NoError(t, j.MarkNextOperationPendingAt(&at))
+	b, err := j.Encode()
+	require.NoError(t, err)
+	writeFile(t, filepath.Join(dir, runner.ExecutionJournalFile), b)
+
+	cfg.MaxSteps = 0
+	resp, err = runner.Run(context.Background(), cfg, exec)
+	require.NoError(t, err)
+	assert.True(t, resp.Complete)
+	snaps := 0
+	for _, c := range exec.Calls() {
+		if strings.HasPrefix(c, "snapshot:") {
+			snaps++
+		}
+	}
+	assert.Equal(t, 3, snaps, "one snapshot per canister, none taken twice: %v", exec.Calls())
 }

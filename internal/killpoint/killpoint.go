@@ -8,7 +8,10 @@
 //
 // Hits are counted per process and per name, so "layout.before-rename:3"
 // means the third atomic write of this process, stopped between its fsync
-// and its rename. The environment reaches the plugin processes the
+// and its rename. A name may be qualified by the process's role, "main" or
+// "plugin" (a process started with the plugin-serve command):
+// "plugin/agent.download-chunk:2" fires only in plugin processes. Trace
+// lines always carry the role: "pid role/name n". The environment reaches the plugin processes the
 // canic-backup binary starts, so points in the drivers fire there.
 //
 // The crash harness (crashtest/) runs a command once with the trace to list
@@ -59,6 +62,7 @@ const (
 // is its reading. It is only ever non-empty in tests that set the env.
 type points struct {
 	once   sync.Once
+	role   string
 	name   string
 	at     int
 	trace  string
@@ -70,6 +74,12 @@ var state points // process-wide by design: see the package comment
 
 func (p *points) load() {
 	p.counts = map[string]int{}
+	p.role = "main"
+	for _, a := range os.Args[1:] {
+		if a == "plugin-serve" {
+			p.role = "plugin"
+		}
+	}
 	p.trace = os.Getenv(EnvTrace)
 	spec := os.Getenv(EnvKill)
 	if spec == "" {
@@ -103,11 +113,11 @@ func Hit(name string) {
 	n := state.counts[name]
 	if state.trace != "" {
 		if f, err := os.OpenFile(state.trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			_, _ = fmt.Fprintf(f, "%d %s %d\n", os.Getpid(), name, n)
+			_, _ = fmt.Fprintf(f, "%d %s/%s %d\n", os.Getpid(), state.role, name, n)
 			_ = f.Close()
 		}
 	}
-	kill := name == state.name && n == state.at
+	kill := n == state.at && (name == state.name || state.role+"/"+name == state.name)
 	state.mu.Unlock()
 	if kill {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)

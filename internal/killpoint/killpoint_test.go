@@ -47,7 +47,7 @@ func TestKillAtNthHitAndTrace(t *testing.T) {
 		require.Len(t, f, 3)
 		got = append(got, f[1]+":"+f[2])
 	}
-	assert.Equal(t, []string{"a:1", "b:1", "a:2", "b:2", "a:3", "b:3"}, got)
+	assert.Equal(t, []string{"main/a:1", "main/b:1", "main/a:2", "main/b:2", "main/a:3", "main/b:3"}, got)
 }
 
 func TestNoEnvIsNoOp(t *testing.T) {
@@ -56,6 +56,10 @@ func TestNoEnvIsNoOp(t *testing.T) {
 	assert.Equal(t, 0, st.ExitCode())
 	_, err = helper(t, EnvKill+"=a:99")
 	require.NoError(t, err, "a count never reached kills nothing")
+	_, err = helper(t, EnvKill+"=plugin/a:2")
+	require.NoError(t, err, "a point qualified by another role kills nothing")
+	_, err = helper(t, EnvKill+"=main/a:2")
+	require.Error(t, err, "a point qualified by this process's role kills it")
 	_, err = helper(t, EnvKill+"=garbage")
 	require.NoError(t, err, "a malformed spec is ignored")
 }
