@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -50,6 +52,17 @@ func backupResume(c *cli.Context, e env) error {
 	}
 	p, err := verify.ReadPlan(dir)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// A create that died before its plan was durable did nothing.
+			cmd := "canic-backup backup create --out " + dir
+			if f := c.String("config"); f != "" {
+				cmd += " --config " + f
+			}
+			if v := c.String("env"); v != "" {
+				cmd += " --env " + v
+			}
+			return fmt.Errorf("%w\nno backup was started in %s: run `%s` again", err, dir, cmd)
+		}
 		return err
 	}
 	cfg, err := loadConfig(c, e)

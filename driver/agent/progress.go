@@ -41,6 +41,12 @@ type transferRecord struct {
 	Done map[string][]uint64 `json:"done"`
 	// ChunkStore lists uploaded chunk-store hashes (uploads only).
 	ChunkStore []string `json:"chunk_store" wire:"default"`
+	// Before lists the canister's snapshots before an upload created its
+	// own (uploads only, written with an empty SnapshotID before
+	// upload_canister_snapshot_metadata is sent): a process killed before
+	// it recorded the new snapshot's id finds it again as the one new
+	// snapshot, instead of leaving it behind in one of the 10 slots.
+	Before []string `json:"before" wire:"default"`
 }
 
 func readRecord(path string) (*transferRecord, error) {

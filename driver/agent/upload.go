@@ -117,8 +117,17 @@ func (e *Executor) upload(ctx context.Context, c principal.Principal, dir string
 			if err != nil {
 				return res, err
 			}
+			if rec.SnapshotID == "" {
+				rec.SnapshotID = adoptUploaded(rec.Before, snaps)
+				if rec.SnapshotID != "" {
+					e.log.Info("adopting the snapshot an interrupted upload created", "canister", c.String(), "snapshot", rec.SnapshotID)
+					if err := rec.write(recPath); err != nil {
+						return res, err
+					}
+				}
+			}
 			for _, s := range snaps {
-				ok = ok || s.HexID() == rec.SnapshotID
+				ok = ok || (rec.SnapshotID != "" && s.HexID() == rec.SnapshotID)
 			}
 		}
 		if !ok {
@@ -127,6 +136,18 @@ func (e *Executor) upload(ctx context.Context, c principal.Principal, dir string
 		}
 	}
 	if rec == nil {
+		snaps, err := e.list(ctx, c)
+		if err != nil {
+			return res, err
+		}
+		before := make([]string, 0, len(snaps))
+		for _, s := range snaps {
+			before = append(before, s.HexID())
+		}
+		intent := &transferRecord{CanisterID: c.String(), ChunkSize: mgmt.MaxSliceBytes, Done: map[string][]uint64{}, Before: before}
+		if err := intent.write(recPath); err != nil {
+			return res, err
+		}
 		arg := func() ([]byte, error) { return mgmt.UploadMetadataArg(c, meta) }
 		snap, err := e.createOnce(ctx, c, mgmt.MethodUploadMetadata, arg, mgmt.DecodeUploadMetadata)
 		if err != nil {
@@ -239,4 +260,24 @@ func (e *Executor) upload(ctx context.Context, c principal.Principal, dir string
 		progress(pluginapi.Progress{BytesDone: done, BytesTotal: total, File: metadataFile})
 	}
 	return res, nil
+}
+
+// adoptUploaded returns the one snapshot in now that is not in before (the
+// one an interrupted upload created before recording it), or "" when there
+// is none or more than one (then nothing is adopted: a fresh upload starts).
+func adoptUploaded(before []string, now []mgmt.Snapshot) string {
+	known := map[string]bool{}
+	for _, id := range before {
+		known[id] = true
+	}
+	found := ""
+	for _, s := range now {
+		if !known[s.HexID()] {
+			if found != "" {
+				return ""
+			}
+			found = s.HexID()
+		}
+	}
+	return found
 }

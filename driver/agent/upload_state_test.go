@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -183,4 +184,54 @@ func TestUploadRecordFollowsTheSource(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, res.ResumedBytes, "a changed source is uploaded afresh")
 	assert.Len(t, jsonFiles(t, state), 1, "only the stale record of the old source is left")
+}
+
+// TestUploadAdoptsTheSnapshotOfAKilledUpload: a process killed after
+// upload_canister_snapshot_metadata created the snapshot but before the
+// record named it leaves only the intent record (no snapshot id, the
+// snapshots before); the next upload adopts the one new snapshot instead of
+// creating a second (found by the crash harness, crashtest:
+// plugin/layout.before-rename during restore).
+func TestUploadAdoptsTheSnapshotOfAKilledUpload(t *testing.T) {
+	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "u", Size: 6 << 20, Seed: 5}})
+	set := simSettings(s)
+	set.ChunkConcurrency = 1
+	state := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := agent.New(ctx, set, hclog.NewNullLogger(), agent.WithUploadStateDir(state))
+	require.NoError(t, err)
+	tg := target(s.RootCanister())
+	require.NoError(t, e.StopCanister(ctx, tg))
+	snap, err := e.CreateSnapshot(ctx, tg)
+	require.NoError(t, err)
+	src := t.TempDir()
+	_, err = e.DownloadSnapshot(ctx, tg, snap.ID, src, nil)
+	require.NoError(t, err)
+
+	cctx, ccancel := context.WithCancel(ctx)
+	_, err = e.UploadSnapshot(cctx, tg, src, func(p pluginapi.Progress) { ccancel() })
+	ccancel()
+	require.ErrorIs(t, err, context.Canceled)
+	recs := jsonFiles(t, state)
+	require.Len(t, recs, 1)
+	var rec map[string]any
+	b, err := os.ReadFile(recs[0])
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rec))
+	created := rec["snapshot_id"].(string)
+	require.NotEmpty(t, created)
+	// Rewind the record to the intent written before the metadata call.
+	rec["snapshot_id"], rec["done"], rec["chunk_store"] = "", map[string]any{}, []any{}
+	rec["before"] = []any{snap.ID}
+	b, err = json.Marshal(rec)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(recs[0], b, 0o644))
+
+	creates := s.Counters().Calls["upload_canister_snapshot_metadata"]
+	res, err := e.UploadSnapshot(ctx, tg, src, nil)
+	require.NoError(t, err)
+	assert.Equal(t, created, res.SnapshotID, "the upload continues into the snapshot the killed one created")
+	assert.Equal(t, creates, s.Counters().Calls["upload_canister_snapshot_metadata"], "no second snapshot")
+	assert.Empty(t, jsonFiles(t, state))
 }
