@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,13 +103,24 @@ func (c *Client) Call(ctx context.Context, canister, ecid principal.Principal, m
 	if done {
 		return reply, err
 	}
-	if err != nil && !errors.Is(err, ErrTransient) {
+	if err != nil && (!errors.Is(err, ErrTransient) || notSent(err)) {
+		// A definite failure, or a request that never left (the caller's
+		// retries send it again): there is no outcome to poll for.
 		return nil, err
 	}
 	// 202, or the answer was lost in transit: learn the outcome from the
 	// certified request status, resubmitting the same signed request (the
 	// same request id never executes twice) while the IC has not seen it.
 	return c.poll(ctx, ecid, rid, method, body)
+}
+
+// notSent reports whether err is a failure to connect: the request was
+// never sent, so the IC cannot have seen it (polling its status until the
+// deadline, as for a lost answer, would only delay the failure: with a
+// replica down, by PollTimeout per attempt).
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 func (c *Client) sign(req agent.Request) (agent.RequestID, []byte, error) {
