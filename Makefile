@@ -14,8 +14,10 @@ export CANIC_ICP_BIN := $(ICP_BIN)
 
 .PHONY: test icp vet fmt-check build demo weed
 
-## test: install the icp CLI into .cache, vet, and run every test with -race.
-test: icp vet fmt-check
+## test: install the icp CLI into .cache, build the SeaweedFS server the S3
+## store tests run (cached in the user cache dir), vet, and run every test
+## with -race.
+test: icp weed vet fmt-check
 	$(GO) test $(GOTESTFLAGS) ./...
 
 ## icp: fetch the pinned icp CLI from npm into .cache (once).
@@ -41,7 +43,7 @@ demo:
 	$(GO) run ./cmd/canic-backup demo
 
 ## weed: build the SeaweedFS server (weed server -s3) that the S3 store
-## tests run, once, into .cache/weed/VERSION/weed (version pinned in
-## internal/seaweed).
+## tests run, once, into the user cache dir (see internal/seaweed; version
+## pinned there).
 weed:
 	$(GO) run ./internal/seaweed/buildweed

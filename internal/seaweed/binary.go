@@ -21,8 +21,19 @@ const (
 // EnvBin overrides the weed binary.
 const EnvBin = "CANIC_WEED_BIN"
 
-// CachePath returns where the binary is cached under the repository root.
+// EnvCacheDir overrides the directory the built binary is cached in.
+const EnvCacheDir = "CANIC_WEED_CACHE"
+
+// CachePath returns where the binary is cached: $CANIC_WEED_CACHE, else the
+// user cache dir (so fresh clones on one machine, CI's among them, share one
+// build of several minutes), else .cache under the repository root.
 func CachePath(repoRoot string) string {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return filepath.Join(d, Version, "weed")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "canic-backup", "weed", Version, "weed")
+	}
 	return filepath.Join(repoRoot, ".cache", "weed", Version, "weed")
 }
 

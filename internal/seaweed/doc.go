@@ -2,8 +2,8 @@
 // its S3 gateway (`weed server -s3`, Apache-2.0) on loopback, so the S3
 // store is tested against a real S3 implementation rather than a mock.
 //
-// Binary finds the `weed` binary: $CANIC_WEED_BIN, else the cache
-// .cache/weed/VERSION/weed under the repository, else it builds it from the
+// Binary finds the `weed` binary: $CANIC_WEED_BIN, else the cache (see CachePath:
+// the user cache dir, shared by clones), else it builds it from the
 // Go module github.com/seaweedfs/seaweedfs@VERSION: `go mod download` finds
 // the module's directory, which is copied to a writable temporary directory
 // (its go.mod has replace directives, so it must be built as the main

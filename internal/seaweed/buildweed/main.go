@@ -1,5 +1,5 @@
 // Command buildweed builds the SeaweedFS `weed` binary the S3 store tests
-// run into .cache/weed/VERSION/weed (once; later runs find the cache) and
+// run into its cache (seaweed.CachePath; once, later runs find it) and
 // prints its path. `make weed` runs it.
 package main
 
