@@ -148,6 +148,20 @@ func (p *pluginExecutor) CreateSnapshot(ctx context.Context, id string) (string,
 	return info.ID, nil
 }
 
+// ListSnapshots implements runner.SnapshotLister, so a snapshot taken by a
+// run that crashed before recording it is found again on resume.
+func (p *pluginExecutor) ListSnapshots(ctx context.Context, id string) ([]string, error) {
+	infos, err := p.exec.ListSnapshots(ctx, p.target(id))
+	if err != nil {
+		return nil, commandError(err)
+	}
+	ids := make([]string, len(infos))
+	for i, s := range infos {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
 // DownloadSnapshot implements runner.Executor: the plugin's progress goes
 // to the run's observer, and the file digests the plugin computed while
 // writing go to the run, which then need not read the artifact to

@@ -51,6 +51,14 @@ func (f *fakePlugin) CreateSnapshot(ctx context.Context, t pluginapi.Target) (pl
 	return pluginapi.SnapshotInfo{ID: id}, nil
 }
 
+func (f *fakePlugin) ListSnapshots(_ context.Context, t pluginapi.Target) ([]pluginapi.SnapshotInfo, error) {
+	var out []pluginapi.SnapshotInfo
+	for _, id := range f.mem.Snapshots(t.CanisterID) {
+		out = append(out, pluginapi.SnapshotInfo{ID: id})
+	}
+	return out, nil
+}
+
 func (f *fakePlugin) DownloadSnapshot(ctx context.Context, t pluginapi.Target, id, dir string, _ pluginapi.ProgressFunc) (pluginapi.TransferResult, error) {
 	return pluginapi.TransferResult{SnapshotID: id}, f.mem.DownloadSnapshot(ctx, t.CanisterID, id, dir)
 }

@@ -172,12 +172,17 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 			return "", err
 		}
 		if reused != "" {
-			return reused, nil
+			return reused, r.snapshotRecorded(id)
 		}
 	}
-	snapshotID, err := r.exec.CreateSnapshot(ctx, id)
+	snapshotID, err := r.snapshotBefore(ctx, id)
 	if err != nil {
 		return "", commandFailed(op.Sequence, op.OperationID, op.Kind, err)
+	}
+	if snapshotID == "" {
+		if snapshotID, err = r.exec.CreateSnapshot(ctx, id); err != nil {
+			return "", commandFailed(op.Sequence, op.OperationID, op.Kind, err)
+		}
 	}
 	hash := r.plan.TopologyHashBeforeQuiesce
 	err = r.updateDownload(true, func(dj *journal.DownloadJournal, created bool) error {
@@ -188,6 +193,9 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 		key := journal.ArtifactKey{CanisterID: id, SnapshotID: snapshotID}
 		return dj.RecordSnapshotCreated(key, layout.ArtifactRelPath(id), r.cfg.marker())
 	})
+	if err == nil {
+		err = r.snapshotRecorded(id)
+	}
 	return snapshotID, err
 }
 
