@@ -1,0 +1,70 @@
+package crashtest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCrash kills `backup create` and `restore run --execute` at every kill
+// point they pass (make crash-matrix, CANIC_CRASH_MATRIX=1) or at a sample
+// of them (make crash-smoke), with both built-in executors, and prints the
+// harness line.
+func TestCrash(t *testing.T) {
+	var tl tally
+	total := 0
+	t.Run("matrix", func(t *testing.T) {
+		for _, env := range []string{envAgent, envICP} {
+			f, backup, points := tracedBackup(t, env)
+			baseline := snapshots(t, f.s, f.children...)
+			rpoints, rbaseline := tracedRestore(t, env, backup)
+			if !full() {
+				points, rpoints = sample(points), sample(rpoints)
+			}
+			total += len(points) + len(rpoints)
+			for _, p := range points {
+				t.Run(env+"/backup/"+p.String(), func(t *testing.T) {
+					t.Parallel()
+					backupAt(t, env, p, baseline, &tl)
+				})
+			}
+			for _, p := range rpoints {
+				t.Run(env+"/restore/"+p.String(), func(t *testing.T) {
+					t.Parallel()
+					restoreAt(t, env, backup, p, rbaseline, &tl)
+				})
+			}
+		}
+	})
+	line := tl.line()
+	fmt.Println(line)
+	fmt.Println(tl.breakdown())
+	require.Positive(t, total)
+	assert.Equal(t, total, tl.points, "every kill point was reached (%d not)", tl.unreached)
+	assert.Equal(t, tl.points, tl.resumed)
+	assert.Zero(t, tl.lost)
+	assert.Zero(t, tl.stopped)
+	if full() {
+		assert.GreaterOrEqual(t, tl.points, 100, "the matrix covers at least 100 kill points")
+	}
+}
+
+// breakdown lists the kill points reached per named step.
+func (t *tally) breakdown() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names := make([]string, 0, len(t.byName))
+	for n := range t.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, t.byName[n])
+	}
+	return "kill points by step: " + strings.Join(parts, " ")
+}
