@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,11 +20,19 @@ type fakePlugin struct {
 	pluginapi.Executor
 	mem      *memexec.Executor
 	registry []pluginapi.RegistryEntry
+
+	mu       sync.Mutex // preflight checks statuses concurrently
 	networks []string
 }
 
+func (f *fakePlugin) sawNetwork(n string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks = append(f.networks, n)
+}
+
 func (f *fakePlugin) QueryRegistry(_ context.Context, network, root string) ([]pluginapi.RegistryEntry, error) {
-	f.networks = append(f.networks, network)
+	f.sawNetwork(network)
 	if root != demoRoot {
 		return nil, pluginapi.Errorf(pluginapi.CodeNotFound, "no root %s", root)
 	}
@@ -31,7 +40,7 @@ func (f *fakePlugin) QueryRegistry(_ context.Context, network, root string) ([]p
 }
 
 func (f *fakePlugin) CanisterStatus(_ context.Context, t pluginapi.Target) (pluginapi.CanisterStatus, error) {
-	f.networks = append(f.networks, t.Network)
+	f.sawNetwork(t.Network)
 	return pluginapi.CanisterStatus{Status: "running"}, nil
 }
 
