@@ -12,13 +12,40 @@ GOTESTFLAGS ?= -race -count=1 -timeout 30m
 export DO_NOT_TRACK := 1
 export CANIC_ICP_BIN := $(ICP_BIN)
 
-.PHONY: test icp vet fmt-check build demo weed
+.PHONY: test icp vet fmt-check build demo weed fuzz-smoke crash-smoke crash-matrix
 
 ## test: install the icp CLI into .cache, build the SeaweedFS server the S3
-## store tests run (cached in the user cache dir), vet, and run every test
-## with -race.
-test: icp weed vet fmt-check
-	$(GO) test $(GOTESTFLAGS) ./...
+## store tests run (cached in the user cache dir), vet, run the crash
+## harness's sample and every fuzz target briefly, then every other test
+## with -race (crashtest runs once, in crash-smoke).
+test: icp weed vet fmt-check crash-smoke fuzz-smoke
+	$(GO) test $(GOTESTFLAGS) $$($(GO) list ./... | grep -v '/crashtest$$')
+
+## fuzz-smoke: run every fuzz target (func Fuzz* in a tracked _test.go)
+## for FUZZTIME each, with one worker (2-core CI).
+FUZZTIME ?= 10s
+fuzz-smoke:
+	@mkdir -p $(CACHE); set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz ./$$(dirname $$f) $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 1 ./$$(dirname $$f) >$(CACHE)/fuzz.log 2>&1 \
+	      || { cat $(CACHE)/fuzz.log; exit 1; }; \
+	  done; \
+	done
+
+## crash-smoke: the crash harness (crashtest/) at a sample of its kill
+## points with both built-in executors; prints its summary line.
+CRASHTEST := $(CACHE)/crashtest.test
+crash-smoke: icp
+	mkdir -p $(CACHE)
+	$(GO) test -c -o $(CRASHTEST) ./crashtest
+	cd crashtest && $(CRASHTEST) -test.run '^TestCrash$$' -test.parallel 2 -test.timeout 20m
+
+## crash-matrix: the whole crash matrix (every kill point, both executors).
+crash-matrix: icp
+	mkdir -p $(CACHE)
+	$(GO) test -c -o $(CRASHTEST) ./crashtest
+	cd crashtest && CANIC_CRASH_MATRIX=1 $(CRASHTEST) -test.run '^TestCrash$$' -test.parallel 2 -test.timeout 60m
 
 ## icp: fetch the pinned icp CLI from npm into .cache (once).
 icp: $(ICP_BIN)
