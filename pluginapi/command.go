@@ -14,9 +14,10 @@ import (
 // is cancelled the whole group is killed, so grandchildren the tool started
 // end too and a cancelled call leaves nothing running. Wait returns at most
 // two seconds after cancellation even if a grandchild holds the pipes open.
+// On Linux the child also gets SIGKILL when the plugin process dies.
 func CommandContext(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = withParentDeathSignal(&syscall.SysProcAttr{Setpgid: true})
 	cmd.Cancel = func() error {
 		if cmd.Process == nil {
 			return nil
