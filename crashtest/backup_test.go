@@ -60,7 +60,7 @@ func backupAt(t *testing.T, env string, p point, baseline map[string]int, tl *ta
 	tag := marker + "=" + t.Name()
 	create := []string{"backup", "create", "--config", f.cfg, "--env", env, "--out", out}
 	r := cli(t, f.dir, []string{killpoint.EnvKill + "=" + p.String(), tag}, create...)
-	noOrphans(t, t.Name())
+	noOrphans(t, t.Name(), f.s.URL())
 	reached := r.code != 0
 	for runs := 0; r.code != 0; runs++ {
 		require.Less(t, runs, 6, "the backup did not complete in 6 commands:\n%s", r)

@@ -112,8 +112,10 @@ func cli(t *testing.T, dir string, extra []string, args ...string) result {
 	return r
 }
 
-// marked lists the live processes whose environment holds marker=id.
-func marked(id string) []int {
+// marked lists the live processes whose environment holds marker=id (the
+// canic-backup processes) or whose command line names url (the icp
+// processes the dfx driver starts with a clean environment).
+func marked(id, url string) []int {
 	entries, _ := os.ReadDir("/proc")
 	want := []byte(marker + "=" + id + "\x00")
 	var out []int
@@ -122,8 +124,9 @@ func marked(id string) []int {
 		if err != nil {
 			continue
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
+		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		argv, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if !bytes.Contains(env, want) && !bytes.Contains(argv, []byte(url)) {
 			continue
 		}
 		if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
@@ -136,12 +139,13 @@ func marked(id string) []int {
 	return out
 }
 
-// noOrphans waits (5s at most) until no process tagged id is alive.
-func noOrphans(t *testing.T, id string) {
+// noOrphans waits (5s at most) until no process of the run tagged id on
+// the simulator at url is alive.
+func noOrphans(t *testing.T, id, url string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		left := marked(id)
+		left := marked(id, url)
 		if len(left) == 0 {
 			return
 		}

@@ -89,7 +89,7 @@ func restoreAt(t *testing.T, env, backup string, p point, baseline map[string]in
 	_, jpath := prepareRestore(t, f, backup)
 	tag := marker + "=" + t.Name()
 	r := restoreRun(t, f, env, jpath, "--execute", killpoint.EnvKill+"="+p.String(), tag)
-	noOrphans(t, t.Name())
+	noOrphans(t, t.Name(), f.s.URL())
 	reached := r.code != 0
 	if !r.killed && r.code != 0 {
 		assert.Regexp(t, `--unclaim-pending|--retry-failed|--execute`, r.stderr, "a failed run names what to run next")
