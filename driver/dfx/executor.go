@@ -197,7 +197,10 @@ func (e *Executor) simple(ctx context.Context, op, what, cid string, icpArgv, df
 	if e.icp() {
 		args = icpArgv(e.sel, cid)
 	}
-	_, err := e.exec(ctx, op, cid, args)
+	err := retryTransient(ctx, func() error {
+		_, err := e.exec(ctx, op, cid, args)
+		return err
+	})
 	return protocolError(what, err)
 }
 
@@ -434,21 +437,29 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, sna
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: create directory %s: %v", what, dir, err)
 	}
-	var resume bool
-	var args []string
-	if e.icp() {
-		_, statErr := os.Stat(filepath.Join(dir, metadataFile))
-		resume = statErr == nil
-		args = icpDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
-	} else {
-		resume = hasSnapshotFiles(dir)
-		args = dfxDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
-	}
 	var resumed uint64
-	if resume {
-		resumed = bytesPresent(dir)
-	}
-	if _, err := e.transfer(ctx, "DownloadSnapshot", t.CanisterID, args, dir, progress); err != nil {
+	first := true
+	// A download only reads: a transient failure is retried here, resuming
+	// from what the CLI already wrote.
+	err = retryTransient(ctx, func() error {
+		var resume bool
+		var args []string
+		if e.icp() {
+			_, statErr := os.Stat(filepath.Join(dir, metadataFile))
+			resume = statErr == nil
+			args = icpDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
+		} else {
+			resume = hasSnapshotFiles(dir)
+			args = dfxDownloadArgv(e.sel, t.CanisterID, snapshotID, dir, resume)
+		}
+		if resume && first {
+			resumed = bytesPresent(dir)
+		}
+		first = false
+		_, err := e.transfer(ctx, "DownloadSnapshot", t.CanisterID, args, dir, progress)
+		return err
+	})
+	if err != nil {
 		return pluginapi.TransferResult{}, protocolError(what, err)
 	}
 	_ = os.Remove(filepath.Join(dir, icpLockFile))

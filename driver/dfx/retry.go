@@ -1,0 +1,36 @@
+package dfx
+
+import (
+	"context"
+	"time"
+
+	"github.com/canic-backup/canic-backup/pluginapi"
+)
+
+// transientAttempts bounds how often an idempotent command (stop, start,
+// download) is run when it fails transiently (a SYS_TRANSIENT reject, an
+// unreachable replica, a lost response): the IC asks callers to retry
+// those, and the engine's own retry costs a whole operation.
+const transientAttempts = 5
+
+// retryTransient runs f until it succeeds, fails other than transiently,
+// ctx ends, or transientAttempts runs were made, waiting 100ms, 200ms,
+// 400ms... between runs. Only idempotent commands may use it: a snapshot
+// create or upload whose response was lost must not run again blindly.
+func retryTransient(ctx context.Context, f func() error) error {
+	wait := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil || attempt >= transientAttempts || classify(err) != pluginapi.CodeTransient || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
