@@ -121,6 +121,24 @@ func (a *restoreAdapter) UploadSnapshot(ctx context.Context, target, dir string)
 	return res.SnapshotID, nil
 }
 
+// ListSnapshots implements restore.SnapshotCleaner.
+func (a *restoreAdapter) ListSnapshots(ctx context.Context, target string) ([]string, error) {
+	infos, err := a.exec.ListSnapshots(ctx, a.target(target))
+	if err != nil {
+		return nil, restoreError(err)
+	}
+	ids := make([]string, len(infos))
+	for i, s := range infos {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// DeleteSnapshot implements restore.SnapshotCleaner.
+func (a *restoreAdapter) DeleteSnapshot(ctx context.Context, target, snapshotID string) error {
+	return restoreError(a.exec.DeleteSnapshot(ctx, a.target(target), snapshotID))
+}
+
 // StopCanister implements restore.RestoreExecutor.
 func (a *restoreAdapter) StopCanister(ctx context.Context, target string) error {
 	return restoreError(a.exec.StopCanister(ctx, a.target(target)))

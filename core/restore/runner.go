@@ -329,6 +329,11 @@ func (r *runner) step() (failed, err error) {
 	if err := writeJournal(r.opts.Journal, r.j); err != nil {
 		return nil, err
 	}
+	if op.Operation == OpUploadSnapshot {
+		if err := r.uploadRecorded(op.Sequence); err != nil {
+			return nil, err
+		}
+	}
 	r.record(op, cmd, label, string(StateCompleted), EventCommandCompleted, at)
 	return nil, nil
 }
@@ -340,6 +345,9 @@ func (r *runner) perform(ctx context.Context, op JournalOperation, in CommandOp)
 	ex := r.opts.Executor
 	switch op.Operation {
 	case OpUploadSnapshot:
+		if err := r.beforeUpload(ctx, op.Sequence, in.Target); err != nil {
+			return "", "", err
+		}
 		id, err := ex.UploadSnapshot(ctx, in.Target, in.InputPath)
 		if err != nil {
 			return "", "", err
