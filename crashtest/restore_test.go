@@ -1,6 +1,8 @@
 package crashtest
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -52,8 +54,9 @@ func restoreRun(t *testing.T, f *fleet, env, jpath, mode string, extra ...string
 // done and returns how many commands that took.
 func finishRestore(t *testing.T, f *fleet, env, jpath string, extra ...string) int {
 	t.Helper()
+	var last result
 	for runs := 0; ; runs++ {
-		require.Less(t, runs, 8, "the restore did not complete in 8 commands")
+		require.Less(t, runs, 8, "the restore did not complete in 8 commands; the last said:\n%s", last)
 		s := restoreRun(t, f, env, jpath, "--dry-run")
 		require.Equal(t, 0, s.code, s.String())
 		m := nextRe.FindStringSubmatch(s.stdout)
@@ -63,7 +66,10 @@ func finishRestore(t *testing.T, f *fleet, env, jpath string, extra ...string) i
 		}
 		mode, ok := restoreMode[m[1]]
 		require.True(t, ok, "next action %q has a command:\n%s", m[1], s)
-		restoreRun(t, f, env, jpath, mode, extra...)
+		last = restoreRun(t, f, env, jpath, mode, extra...)
+		if os.Getenv("CRASHTEST_DEBUG") != "" {
+			fmt.Println(last.String())
+		}
 	}
 }
 

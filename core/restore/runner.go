@@ -345,7 +345,8 @@ func (r *runner) perform(ctx context.Context, op JournalOperation, in CommandOp)
 	ex := r.opts.Executor
 	switch op.Operation {
 	case OpUploadSnapshot:
-		if err := r.beforeUpload(ctx, op.Sequence, in.Target); err != nil {
+		prior, err := r.beforeUpload(ctx, op.Sequence, in.Target)
+		if err != nil {
 			return "", "", err
 		}
 		id, err := ex.UploadSnapshot(ctx, in.Target, in.InputPath)
@@ -355,7 +356,10 @@ func (r *runner) perform(ctx context.Context, op JournalOperation, in CommandOp)
 		if isBlank(id) {
 			return "", ReasonNoUploadedSnapshotID, nil
 		}
-		return strings.TrimSpace(id), "", nil
+		id = strings.TrimSpace(id)
+		// Best effort: the upload stands even if a leftover stays.
+		_ = r.afterUpload(ctx, prior, in.Target, id)
+		return id, "", nil
 	case OpStopCanister:
 		return "", "", ex.StopCanister(ctx, in.Target)
 	case OpStartCanister:

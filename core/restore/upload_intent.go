@@ -14,8 +14,8 @@ import (
 // SnapshotCleaner is a RestoreExecutor that can also list and delete a
 // canister's snapshots. With it, an upload cut off by a crash or a failure
 // (its snapshot created, its id never recorded in the journal) does not
-// leave that snapshot behind in one of the canister's 10 slots: the retry
-// deletes it before uploading again.
+// leave that snapshot behind in one of the canister's 10 slots: once the
+// retried upload succeeds, the snapshots earlier attempts left are deleted.
 type SnapshotCleaner interface {
 	// ListSnapshots returns the ids of target's snapshots.
 	ListSnapshots(ctx context.Context, target string) ([]string, error)
@@ -37,41 +37,57 @@ func UploadIntentPath(journal string, seq int) string {
 	return journal + ".upload-" + strconv.Itoa(seq) + ".json"
 }
 
-// beforeUpload deletes the snapshots an earlier, interrupted attempt of
-// this upload left on target (those not in its intent), then records a new
-// intent. Without a SnapshotCleaner it does nothing.
-func (r *runner) beforeUpload(ctx context.Context, seq int, target string) error {
+// beforeUpload records the target's snapshots before an upload, unless an
+// earlier, interrupted attempt of this upload already did: then it returns
+// that attempt's intent, whose snapshots afterUpload keeps. Without a
+// SnapshotCleaner it does nothing.
+func (r *runner) beforeUpload(ctx context.Context, seq int, target string) (*uploadIntent, error) {
 	c, ok := r.opts.Executor.(SnapshotCleaner)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	path := UploadIntentPath(r.opts.Journal, seq)
+	var old uploadIntent
+	switch err := layout.ReadJSON(path, &old); {
+	case err == nil && old.Target == target:
+		return &old, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	now, err := c.ListSnapshots(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	return nil, layout.WriteJSONAtomic(path, uploadIntent{Target: target, Before: now})
+}
+
+// afterUpload deletes, once a retried upload succeeded as snapshot kept,
+// the snapshots earlier attempts left on the target: those neither in the
+// first attempt's intent nor kept. The executor may have resumed into an
+// earlier attempt's snapshot (then kept is that one and nothing is
+// deleted). Deletion failures are returned; the caller keeps the upload.
+func (r *runner) afterUpload(ctx context.Context, prior *uploadIntent, target, kept string) error {
+	c, ok := r.opts.Executor.(SnapshotCleaner)
+	if !ok || prior == nil {
+		return nil
+	}
 	now, err := c.ListSnapshots(ctx, target)
 	if err != nil {
 		return err
 	}
-	var old uploadIntent
-	switch err := layout.ReadJSON(path, &old); {
-	case err == nil && old.Target == target:
-		known := map[string]bool{}
-		for _, id := range old.Before {
-			known[id] = true
-		}
-		kept := now[:0:0]
-		for _, id := range now {
-			if known[id] {
-				kept = append(kept, id)
-				continue
-			}
-			if err := c.DeleteSnapshot(ctx, target, id); err != nil {
-				return fmt.Errorf("delete snapshot %s that an interrupted upload to %s left: %w", id, target, err)
-			}
-		}
-		now = kept
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return err
+	known := map[string]bool{kept: true}
+	for _, id := range prior.Before {
+		known[id] = true
 	}
-	return layout.WriteJSONAtomic(path, uploadIntent{Target: target, Before: now})
+	var errs []error
+	for _, id := range now {
+		if !known[id] {
+			if err := c.DeleteSnapshot(ctx, target, id); err != nil {
+				errs = append(errs, fmt.Errorf("delete snapshot %s that an interrupted upload to %s left: %w", id, target, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // uploadRecorded removes operation seq's upload intent.

@@ -22,6 +22,10 @@ type cleaningFake struct {
 	n     int
 	lose  string
 	lost  bool
+	// resume: the retry continues into the lost attempt's snapshot (as
+	// the drivers do when their progress record survived).
+	resume   bool
+	lostSnap string
 }
 
 func (c *cleaningFake) UploadSnapshot(ctx context.Context, target, dir string) (string, error) {
@@ -31,14 +35,20 @@ func (c *cleaningFake) UploadSnapshot(ctx context.Context, target, dir string) (
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.resume && c.lostSnap != "" && target == c.lose {
+		return c.lostSnap, nil
+	}
 	c.n++
 	sid := fmt.Sprintf("%s-%d", id, c.n)
 	c.snaps[target] = append(c.snaps[target], sid)
+	c.fakeExecutor.mu.Lock()
+	c.fakeExecutor.uploaded[target] = sid
+	c.fakeExecutor.mu.Unlock()
 	if target == c.lose && !c.lost {
-		c.lost = true
+		c.lost, c.lostSnap = true, sid
 		return "", errPluginDied
 	}
-	return id, nil
+	return sid, nil
 }
 
 func (c *cleaningFake) ListSnapshots(_ context.Context, target string) ([]string, error) {
@@ -87,4 +97,27 @@ func TestInterruptedUploadLeavesNoOrphanSnapshot(t *testing.T) {
 		_, err := os.Stat(UploadIntentPath(j, op.Sequence))
 		assert.ErrorIs(t, err, os.ErrNotExist, "intent of operation %d", op.Sequence)
 	}
+}
+
+// TestResumedUploadKeepsItsSnapshot: when the executor resumes the retried
+// upload into the snapshot the interrupted attempt created, that snapshot
+// is kept and nothing is deleted.
+func TestResumedUploadKeepsItsSnapshot(t *testing.T) {
+	goldenWorkdir(t)
+	j := copyJournal(t, "apply-journal-initial.json")
+	jr, err := ReadJournal(j)
+	require.NoError(t, err)
+	target := jr.Operations[1].TargetCanister
+	f := &cleaningFake{fakeExecutor: newFake(), snaps: map[string][]string{}, lose: target, resume: true}
+	_, err = runAt(t, j, ModeExecute, 0, f, 0)
+	require.ErrorIs(t, err, CodeExecutorOutcomeUnknown)
+	f.fakeExecutor.mu.Lock()
+	f.fakeExecutor.uploaded[target] = f.lostSnap
+	f.fakeExecutor.mu.Unlock()
+	_, err = runAt(t, j, ModeUnclaimPending, 0, nil, 1)
+	require.NoError(t, err)
+	resp, err := runAt(t, j, ModeExecute, 0, f, 2)
+	require.NoError(t, err)
+	require.True(t, resp.Complete)
+	assert.Equal(t, []string{f.lostSnap}, f.snaps[target])
 }

@@ -112,9 +112,19 @@ func (e *Executor) Settings() Settings { return e.s }
 
 func (e *Executor) icp() bool { return e.s.Flavor == FlavorICP }
 
-// exec runs one non-transfer command for op on canister cid.
+// exec runs one non-transfer command for op on canister cid; an idempotent
+// one (see idempotentOps) is retried on transient failures.
 func (e *Executor) exec(ctx context.Context, op, cid string, args []string) (output, error) {
-	return e.r.run(ctx, op, cid, e.s.CommandTimeout, args)
+	if !idempotentOps[op] {
+		return e.r.run(ctx, op, cid, e.s.CommandTimeout, args)
+	}
+	var out output
+	err := retryTransient(ctx, func() error {
+		var err error
+		out, err = e.r.run(ctx, op, cid, e.s.CommandTimeout, args)
+		return err
+	})
+	return out, err
 }
 
 // Info reports the flavor, version and capabilities.
@@ -197,10 +207,7 @@ func (e *Executor) simple(ctx context.Context, op, what, cid string, icpArgv, df
 	if e.icp() {
 		args = icpArgv(e.sel, cid)
 	}
-	err := retryTransient(ctx, func() error {
-		_, err := e.exec(ctx, op, cid, args)
-		return err
-	})
+	_, err := e.exec(ctx, op, cid, args)
 	return protocolError(what, err)
 }
 

@@ -7,11 +7,21 @@ import (
 	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
-// transientAttempts bounds how often an idempotent command (stop, start,
-// download) is run when it fails transiently (a SYS_TRANSIENT reject, an
+// transientAttempts bounds how often an idempotent command (see
+// idempotentOps, and downloads) is run when it fails transiently (a SYS_TRANSIENT reject, an
 // unreachable replica, a lost response): the IC asks callers to retry
 // those, and the engine's own retry costs a whole operation.
 const transientAttempts = 5
+
+// idempotentOps are the commands that may run again after a transient
+// failure whose effect is unknown: reads, and state changes whose repetition
+// changes nothing (stopping a stopped canister, loading the same snapshot).
+// CreateSnapshot, DeleteSnapshot and UploadSnapshot are not among them: the
+// engine reconciles those (snapshot intents) instead.
+var idempotentOps = map[string]bool{
+	"CanisterStatus": true, "StopCanister": true, "StartCanister": true, "ListSnapshots": true,
+	"LoadSnapshot": true, "QueryRegistry": true,
+}
 
 // retryTransient runs f until it succeeds, fails other than transiently,
 // ctx ends, or transientAttempts runs were made, waiting 100ms, 200ms,
