@@ -28,6 +28,7 @@ func backupCreateCommand(e env) *cli.Command {
 			"goes to backups/fleet-<fleet>-<YYYYMMDD-HHMMSS> (UTC), as in canic 0.35.1. --dry-run writes the plan\n" +
 			"and journal only. An interrupted or failed run is continued with `canic-backup backup resume`.",
 		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			configFlag(),
 			envFlag(),
 			&cli.StringFlag{Name: "subtree", Usage: "back up only the subtree under `ROLE|ID`; default: every canister but the root"},
@@ -118,7 +119,7 @@ func backupCreate(c *cli.Context, e env) error {
 		}
 		return row.print(e.stdout)
 	}
-	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now,
+	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now, NoRestartOnFailure: c.Bool("no-restart-on-failure"),
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true},
 		&pluginExecutor{exec: client, network: p.Network})
 	return finishRun(c, e, view, row, resp, runErr)

@@ -28,6 +28,7 @@ func backupResumeCommand(e env) *cli.Command {
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation the previous run left failed"},
+			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			configFlag(),
 			envFlag(),
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit)"},
@@ -94,6 +95,7 @@ func backupResume(c *cli.Context, e env) error {
 	resp, runErr := runner.Run(c.Context, runner.Config{
 		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
+		NoRestartOnFailure: c.Bool("no-restart-on-failure"),
 	}, &pluginExecutor{exec: client, network: p.Network})
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}

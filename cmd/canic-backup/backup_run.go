@@ -26,6 +26,7 @@ func backupRunCommand(e env) *cli.Command {
 			&cli.StringFlag{Name: "plugin-sha256", Usage: "refuse to start a plugin whose sha256 is not `HEX`"},
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); run again to resume"},
 			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation a previous run left failed"},
+			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			concurrencyFlag(),
 			jsonFlag(),
 			jsonLinesFlag(),
@@ -76,13 +77,14 @@ func backupRun(c *cli.Context, e env) error {
 		return err
 	}
 	resp, runErr := runner.Run(c.Context, runner.Config{
-		Dir:            dir,
-		MaxSteps:       c.Int("max-steps"),
-		RetryFailed:    c.Bool("retry-failed"),
-		Clock:          e.now,
-		Observer:       view.Observer(),
-		Concurrency:    concurrency,
-		RecordDowntime: explicit,
+		Dir:                dir,
+		MaxSteps:           c.Int("max-steps"),
+		RetryFailed:        c.Bool("retry-failed"),
+		NoRestartOnFailure: c.Bool("no-restart-on-failure"),
+		Clock:              e.now,
+		Observer:           view.Observer(),
+		Concurrency:        concurrency,
+		RecordDowntime:     explicit,
 	}, exec)
 	runErr = errors.Join(runErr, closeExec())
 	var result any

@@ -71,6 +71,9 @@ func (r *run) restartStopped(ctx context.Context, failed *journal.BackupExecutio
 // RestartedReasonPrefix reason of the failed operation; it returns the
 // canisters started.
 func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecutionJournalOperation, ids []string) ([]string, error) {
+	if r.cfg.NoRestartOnFailure {
+		return nil, nil
+	}
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	// its start returned, in backup-downtime.json, the Response and the
 	// manifest's provenance. Off, every file is as 0.35.1 writes it.
 	RecordDowntime bool
+	// NoRestartOnFailure leaves the canisters a failed or interrupted run
+	// stopped (recorded so in the journal) instead of starting them again;
+	// `backup recover` starts them later. The default restarts them.
+	NoRestartOnFailure bool
 }
 
 func (c Config) now() time.Time {

@@ -77,3 +77,21 @@ func TestRetriedSnapshotAdoptsTheLostOne(t *testing.T) {
 		assert.False(t, strings.HasPrefix(e.Name(), ".snapshot-intent-"), "intent %s left behind", filepath.Join(dir, e.Name()))
 	}
 }
+
+// TestNoRestartOnFailureLeavesCanistersForRecover: with NoRestartOnFailure
+// a failed run leaves its stopped canisters stopped, the journal says so,
+// and Recover starts them from the journal.
+func TestNoRestartOnFailureLeavesCanistersForRecover(t *testing.T) {
+	dir := goldenDir(t)
+	exec := goldenExecutor()
+	exec.FailNext("snapshot:"+appID, &runner.CommandError{Status: "icp", Message: "boom"})
+	cfg := goldenConfig(dir)
+	cfg.NoRestartOnFailure = true
+	_, err := runner.Run(context.Background(), cfg, exec)
+	require.Error(t, err)
+	assert.ElementsMatch(t, []string{rootID, appID, hubID}, exec.Stopped(), "nothing was started again")
+
+	_, err = runner.Recover(context.Background(), goldenConfig(dir), exec)
+	require.NoError(t, err)
+	assert.Empty(t, exec.Stopped(), "recover started them from the journal")
+}
