@@ -354,10 +354,14 @@ func (r *run) moveArtifact(ctx context.Context, e journal.ArtifactJournalEntry) 
 		}
 		return fmt.Errorf("%w: %s", ErrArtifactExists, dest)
 	}
-	if err := os.Rename(temp, dest); err != nil {
+	// Published without ever replacing what appeared under dest meanwhile.
+	if err := layout.Publish(temp, dest); err != nil {
+		if errors.Is(err, layout.ErrExists) {
+			return fmt.Errorf("%w: %s", ErrArtifactExists, dest)
+		}
 		return fmt.Errorf("finalize artifact %s: %w", dest, err)
 	}
-	return layout.SyncDir(r.cfg.Dir)
+	return nil
 }
 
 func (r *run) layout() layout.BackupLayout { return layout.New(r.cfg.Dir) }

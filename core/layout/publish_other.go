@@ -1,0 +1,6 @@
+//go:build !linux
+
+package layout
+
+// renameNoReplace has no atomic form here: Publish falls back.
+func renameNoReplace(oldpath, newpath string) error { return errNoReplaceUnsupported }
