@@ -19,7 +19,13 @@
 //     included) equal to the backup-time one;
 //   - issue 4: a plugin process killed with SIGKILL during a download fails
 //     the run naming the executor, and `backup resume --retry-failed`
-//     completes a backup that verifies.
+//     completes a backup that verifies; killed during a restore upload, the
+//     operation stays pending and --unclaim-pending then --execute finish;
+//   - a replica outage mid-backup (both executors) exits 4 naming `backup
+//     recover`, which with `backup resume --retry-failed` finishes once the
+//     replica is back; the agent's retries and reconciliation survive 20%
+//     transient rejects and 10% lost responses.
 //
+// The canic-backup binary is built with -race when the tests run under it.
 // The package has no non-test code beyond this comment.
 package e2e
