@@ -17,7 +17,7 @@ import (
 // On Linux the child also gets SIGKILL when the plugin process dies.
 func CommandContext(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = withParentDeathSignal(&syscall.SysProcAttr{Setpgid: true})
+	cmd.SysProcAttr = withParentDeathSignal(&syscall.SysProcAttr{Setpgid: true}, syscall.SIGKILL)
 	cmd.Cancel = func() error {
 		if cmd.Process == nil {
 			return nil

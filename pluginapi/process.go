@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -63,7 +64,7 @@ var incompatibleRe = regexp.MustCompile(`(?i)incompatible API version with plugi
 // path kills what was started.
 func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	cmd := cloneCmd(cfg.Cmd)
-	cmd.SysProcAttr = withParentDeathSignal(cmd.SysProcAttr)
+	cmd.SysProcAttr = withParentDeathSignal(cmd.SysProcAttr, syscall.SIGTERM)
 	// The host's environment first, then the template's, so the template's
 	// settings win (go-plugin would append the host's last).
 	cmd.Env = append(os.Environ(), cmd.Env...)

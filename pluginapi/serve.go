@@ -2,6 +2,8 @@ package pluginapi
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -57,7 +59,9 @@ func ServeWith(impl Executor, opts ServeOptions) {
 		VersionedPlugins: versionedPlugins(version, impl, ""),
 		Logger:           logger,
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
-			s := plugin.DefaultGRPCServer(o)
+			// Stop waits for the handlers it cancels, so a call's own
+			// cleanup (its resume record, its outcome) ends before exit.
+			s := plugin.DefaultGRPCServer(append(o, grpc.WaitForHandlers(true)))
 			go watchParent(logger, s)
 			return s
 		},
@@ -65,23 +69,39 @@ func ServeWith(impl Executor, opts ServeOptions) {
 }
 
 // watchParent stops s and exits when the host process that started this
-// plugin is gone (the plugin is reparented), so no plugin outlives its host.
+// plugin is gone (the plugin is reparented, or SIGTERM arrives: on Linux
+// the host starts plugins with SIGTERM as their parent-death signal), so no
+// plugin outlives its host.
 func watchParent(logger hclog.Logger, s *grpc.Server) {
 	parent := os.Getppid()
 	if parent <= 1 {
 		return
 	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	why := "host process is gone"
 	for {
-		time.Sleep(500 * time.Millisecond)
-		if os.Getppid() != parent {
-			logger.Warn("host process is gone; cancelling calls in flight and exiting", "host_pid", parent)
-			done := make(chan struct{})
-			go func() { s.Stop(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
+		select {
+		case <-tick.C:
+			if os.Getppid() == parent {
+				continue
 			}
-			os.Exit(2)
+		case <-term:
+			why = "terminated (the host may be gone)"
 		}
+		break
 	}
+	// Stop first, log after: the host's end of stderr may be closed, and a
+	// write to it can end this process (SIGPIPE) before the calls in
+	// flight have finished their own cleanup.
+	done := make(chan struct{})
+	go func() { s.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	logger.Warn(why+"; cancelled calls in flight, exiting", "host_pid", parent)
+	os.Exit(2)
 }
