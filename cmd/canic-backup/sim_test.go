@@ -52,7 +52,9 @@ func startSimCLI(t *testing.T, infoPath string, args ...string) (sim.Info, func(
 		info, err = sim.ReadInfo(infoPath)
 		return err == nil
 	}, 30*time.Second, 10*time.Millisecond, "info file never appeared; stderr: %s", errOut.String())
-	assert.Contains(t, out.String(), info.URL)
+	// sim start writes the info file, then prints where it listens.
+	assert.Eventually(t, func() bool { return bytes.Contains([]byte(out.String()), []byte(info.URL)) },
+		10*time.Second, 10*time.Millisecond, "stdout never named %s: %q", info.URL, out.String())
 	stop := func() int {
 		cancel()
 		select {
