@@ -1,0 +1,181 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/core/verify"
+)
+
+// ErrNotImplemented marks a part of the package still being written.
+var ErrNotImplemented = errors.New("archive: not implemented")
+
+// LocksPrefix is the key prefix of lock objects; List never reports it as
+// a backup.
+const LocksPrefix = "locks/"
+
+// PublishOptions tune Publish.
+type PublishOptions struct {
+	// Concurrency is how many objects upload at once (0: 4).
+	Concurrency int
+	// RemoveLocal deletes each local artifact file once its object is
+	// published with the same SHA-256 (documents are kept).
+	RemoveLocal bool
+	// Progress, when set, is called once per object published or skipped.
+	Progress func(PublishEvent)
+}
+
+// PublishEvent reports one object of a Publish.
+type PublishEvent struct {
+	// Key is the object's key in the store.
+	Key string
+	// Bytes is its size.
+	Bytes int64
+	// Skipped is true when an identical object was already there.
+	Skipped bool
+}
+
+// PublishReport sums up a Publish.
+type PublishReport struct {
+	// Store names the store (store.String()).
+	Store string `json:"store"`
+	// Name is the backup's name in the store.
+	Name string `json:"name"`
+	// Objects is how many objects the backup has in the store.
+	Objects int `json:"objects"`
+	// Uploaded and Skipped count the objects this call sent and found
+	// already published.
+	Uploaded int `json:"uploaded"`
+	Skipped  int `json:"skipped"`
+	// Bytes is the backup's total size; UploadedBytes what this call sent.
+	Bytes         int64 `json:"bytes"`
+	UploadedBytes int64 `json:"uploaded_bytes"`
+	// Duration is the call's wall time.
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Publish uploads the complete backup directory dir to s under name:
+// artifact files first (every regular file below dir except the documents,
+// lock files and in-flight temp entries), then the plan, journals and
+// downtime record, and the manifest last with a conditional create. It is
+// idempotent and resumable: an object already published with the same size
+// and SHA-256 is skipped, an interrupted multipart upload continues where it
+// stopped (s3store), and a manifest already in the store is accepted only if
+// identical. A backup without a manifest is refused (ErrIncomplete).
+func Publish(ctx context.Context, s store.Store, name, dir string, opts PublishOptions) (*PublishReport, error) {
+	return nil, ErrNotImplemented
+}
+
+// ErrIncomplete is matched by errors about a backup that has no manifest
+// (locally for Publish, in the store for Fetch with artifacts and Verify).
+var ErrIncomplete = errors.New("backup is not complete")
+
+// FetchOptions say what Fetch downloads.
+type FetchOptions struct {
+	// Artifacts are the artifact paths (as recorded in the manifest) to
+	// download besides the documents; AllArtifacts downloads every one.
+	Artifacts    []string
+	AllArtifacts bool
+	// Concurrency is how many objects download at once (0: 4).
+	Concurrency int
+}
+
+// FetchReport sums up a Fetch.
+type FetchReport struct {
+	// Objects and Bytes are what was written (or found intact) in dir.
+	Objects int   `json:"objects"`
+	Bytes   int64 `json:"bytes"`
+	// Downloaded counts the objects this call transferred.
+	Downloaded int `json:"downloaded"`
+}
+
+// Fetch downloads the backup name from s into the local directory dir (a
+// backup directory afterwards): every document present in the store, plus
+// the artifacts opts selects. Each object is hashed while it streams and
+// must match the SHA-256 recorded with it; files are written atomically,
+// and a file already present with the right digest is kept. A fetched
+// artifact directory's checksum is then checked against the manifest.
+func Fetch(ctx context.Context, s store.Store, name, dir string, opts FetchOptions) (*FetchReport, error) {
+	return nil, ErrNotImplemented
+}
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// SamplePercent in (0, 100) verifies that share of the artifacts,
+	// chosen at random (rounded up, at least one); 0 or 100 verifies all.
+	// Every document is always read and checked.
+	SamplePercent float64
+	// Seed makes the sample reproducible (0: a random seed, reported).
+	Seed int64
+	// Concurrency is how many artifacts are hashed at once (0: 4).
+	Concurrency int
+}
+
+// VerifyReport is what `backup verify --store` prints.
+type VerifyReport struct {
+	verify.Report
+	// Store names the store; Name is the backup's name in it.
+	Store string `json:"store"`
+	Name  string `json:"name"`
+	// Sampled is how many artifacts were hashed, of Total.
+	Sampled int `json:"sampled_artifacts"`
+	Total   int `json:"total_artifacts"`
+	// SamplePercent and Seed are the sampling used.
+	SamplePercent float64 `json:"sample_percent"`
+	Seed          int64   `json:"seed"`
+	// Bytes is how much artifact data was streamed and hashed.
+	Bytes int64 `json:"bytes"`
+}
+
+// Verify checks the stored backup name without a local copy, as
+// verify.Layout checks a directory: it reads and validates the manifest and
+// journals, checks that they agree, and streams every (or a sampled share
+// of the) artifact's objects, checking each object's recorded SHA-256 and
+// the artifact's checksum from the manifest. Failures are
+// *verify.VerificationError naming the object (store URL and key).
+func Verify(ctx context.Context, s store.Store, name string, opts VerifyOptions) (*VerifyReport, error) {
+	return nil, ErrNotImplemented
+}
+
+// Backup is one backup found in a store.
+type Backup struct {
+	// Name is the backup's name (its key prefix without the slash).
+	Name string `json:"name"`
+	// Objects and Bytes count its objects.
+	Objects int   `json:"objects"`
+	Bytes   int64 `json:"bytes"`
+	// HasManifest is true for a complete backup; HasPlan when its plan is
+	// there.
+	HasManifest bool `json:"has_manifest"`
+	HasPlan     bool `json:"has_plan"`
+	// Modified is its newest object's time.
+	Modified time.Time `json:"modified"`
+}
+
+// List returns the backups in s, sorted by name. Keys outside any backup
+// (the locks/ prefix, stray top-level objects) are not backups.
+func List(ctx context.Context, s store.Store) ([]Backup, error) {
+	return nil, ErrNotImplemented
+}
+
+// ReadDocument returns the document file (a layout name such as
+// layout.ManifestFile) of the backup name, verified against its recorded
+// SHA-256; store.ErrNotFound when it is missing.
+func ReadDocument(ctx context.Context, s store.Store, name, file string) ([]byte, error) {
+	return nil, ErrNotImplemented
+}
+
+// Delete removes the backup name from s: the manifest first (so a reader
+// never sees a complete-looking backup with objects missing), then every
+// other object.
+func Delete(ctx context.Context, s store.Store, name string) error {
+	return ErrNotImplemented
+}
+
+// LockFleet takes the fleet's cross-host run lock, the lease object
+// locks/fleet-<file-safe fleet>.json in s (store.AcquireLease).
+func LockFleet(ctx context.Context, s store.Store, fleet string, opts store.LeaseOptions) (*store.Lease, error) {
+	return nil, ErrNotImplemented
+}
