@@ -153,29 +153,3 @@ type Backup struct {
 	// Modified is its newest object's time.
 	Modified time.Time `json:"modified"`
 }
-
-// List returns the backups in s, sorted by name. Keys outside any backup
-// (the locks/ prefix, stray top-level objects) are not backups.
-func List(ctx context.Context, s store.Store) ([]Backup, error) {
-	return nil, ErrNotImplemented
-}
-
-// ReadDocument returns the document file (a layout name such as
-// layout.ManifestFile) of the backup name, verified against its recorded
-// SHA-256; store.ErrNotFound when it is missing.
-func ReadDocument(ctx context.Context, s store.Store, name, file string) ([]byte, error) {
-	return nil, ErrNotImplemented
-}
-
-// Delete removes the backup name from s: the manifest first (so a reader
-// never sees a complete-looking backup with objects missing), then every
-// other object.
-func Delete(ctx context.Context, s store.Store, name string) error {
-	return ErrNotImplemented
-}
-
-// LockFleet takes the fleet's cross-host run lock, the lease object
-// locks/fleet-<file-safe fleet>.json in s (store.AcquireLease).
-func LockFleet(ctx context.Context, s store.Store, fleet string, opts store.LeaseOptions) (*store.Lease, error) {
-	return nil, ErrNotImplemented
-}
