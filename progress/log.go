@@ -40,7 +40,10 @@ func (l *Log) Event(e Event) {
 		l.log.LogAttrs(ctx, slog.LevelWarn, "canister restarted after failure", slog.String("run", e.RunID), slog.String("canister", e.Target))
 	case RunFinished:
 		if e.Err != nil {
-			l.log.LogAttrs(ctx, slog.LevelError, "run stopped", slog.String("run", e.RunID), progress, errAttr(e))
+			// No error attribute: the failed operation's line already
+			// carried it, and the command's own "error:" line repeats it
+			// with the next command to run; a third copy only buries it.
+			l.log.LogAttrs(ctx, slog.LevelError, "run stopped", slog.String("run", e.RunID), progress)
 			return
 		}
 		l.log.LogAttrs(ctx, slog.LevelInfo, "run finished", slog.String("run", e.RunID), progress)

@@ -95,6 +95,8 @@ func TestLogLines(t *testing.T) {
 	_, err = runGolden(t, progress.NewLog(log), true)
 	require.Error(t, err)
 	assert.Contains(t, out.String(), `level=ERROR msg="operation failed"`)
+	assert.Equal(t, 1, strings.Count(out.String(), "error="), "the failure's text is logged once, on the failed operation's line:\n%s", out.String())
+	assert.Contains(t, out.String(), `level=ERROR msg="run stopped"`)
 	assert.Equal(t, 3, strings.Count(out.String(), `level=WARN msg="canister restarted after failure"`))
 }
 

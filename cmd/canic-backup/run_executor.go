@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"sync"
@@ -64,7 +65,22 @@ func commandError(err error) error {
 	if status == "" {
 		status = "plugin"
 	}
-	return &runner.CommandError{Status: status, Message: err.Error()}
+	return &runner.CommandError{Status: status, Message: commandMessage(err)}
+}
+
+// commandMessage is err's text without the code the status already
+// carries: a bare *pluginapi.Error renders "executor "x": MESSAGE" rather
+// than "CODE: ...", so a journal or error line reads
+// "failed: transient: executor "x": ..." with the code once.
+func commandMessage(err error) string {
+	var pe *pluginapi.Error
+	if errors.As(err, &pe) && error(pe) == err {
+		if pe.Executor != "" {
+			return fmt.Sprintf("executor %q: %s", pe.Executor, pe.Message)
+		}
+		return pe.Message
+	}
+	return err.Error()
 }
 
 // Preflight implements runner.Executor. The registry read and the status

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -116,4 +117,24 @@ func TestPluginExecutorDetectsTopologyDrift(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "topology preflight hash drifted")
 	assert.Empty(t, fake.mem.Calls())
+}
+
+// TestCommandErrorNamesTheCodeOnce: a plugin error's code becomes the
+// journal status and is not repeated in the message, so the failure reads
+// "transient: executor "agent": ..." and not "transient: executor ...:
+// transient: ...".
+func TestCommandErrorNamesTheCodeOnce(t *testing.T) {
+	err := commandError(&pluginapi.Error{Code: pluginapi.CodeTransient, Message: "replica busy", Executor: "agent"})
+	var ce *runner.CommandError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "transient", ce.Status)
+	assert.Equal(t, `executor "agent": replica busy`, ce.Message)
+
+	failed := &runner.CommandFailedError{Sequence: 3, Status: ce.Status, Message: ce.Message}
+	assert.Equal(t, `backup operation 3 failed: transient: executor "agent": replica busy`, failed.Error())
+
+	// A wrapped error keeps its whole text (the wrapper's context matters).
+	wrapped := commandError(fmt.Errorf("download chunk 4: %w", &pluginapi.Error{Code: pluginapi.CodeTransient, Message: "reset"}))
+	require.ErrorAs(t, wrapped, &ce)
+	assert.Equal(t, "download chunk 4: transient: reset", ce.Message)
 }
