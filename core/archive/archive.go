@@ -56,18 +56,6 @@ type PublishReport struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// Publish uploads the complete backup directory dir to s under name:
-// artifact files first (every regular file below dir except the documents,
-// lock files and in-flight temp entries), then the plan, journals and
-// downtime record, and the manifest last with a conditional create. It is
-// idempotent and resumable: an object already published with the same size
-// and SHA-256 is skipped, an interrupted multipart upload continues where it
-// stopped (s3store), and a manifest already in the store is accepted only if
-// identical. A backup without a manifest is refused (ErrIncomplete).
-func Publish(ctx context.Context, s store.Store, name, dir string, opts PublishOptions) (*PublishReport, error) {
-	return nil, ErrNotImplemented
-}
-
 // ErrIncomplete is matched by errors about a backup that has no manifest
 // (locally for Publish, in the store for Fetch with artifacts and Verify).
 var ErrIncomplete = errors.New("backup is not complete")
