@@ -3,6 +3,8 @@ package config
 import (
 	"sort"
 	"time"
+
+	"github.com/canic-backup/canic-backup/core/store"
 )
 
 // Version is the only config file version this package reads.
@@ -43,6 +45,12 @@ type Config struct {
 	Environments map[string]Environment
 	// Executors by name.
 	Executors map[string]Executor
+	// Stores are the [stores.NAME] tables: artifact stores by name,
+	// validated, a "dir" store's relative path resolved against the config
+	// file's directory. Never nil after Load.
+	Stores map[string]store.Settings
+	// StoreLines are the lines of the [stores.NAME] headers.
+	StoreLines map[string]int
 }
 
 // Environment is one [environments.NAME] table: a fleet on a network and
@@ -59,6 +67,9 @@ type Environment struct {
 	Executor string
 	// Fleet names plans and default output directories (default: Name).
 	Fleet string
+	// Store names a [stores.NAME] table backups of this environment go to
+	// ("" for none: local directories).
+	Store string
 	// Line is the line of the table's header.
 	Line int
 }
@@ -118,6 +129,9 @@ func (c *Config) EnvironmentNames() []string { return sortedKeys(c.Environments)
 
 // ExecutorNames returns the executors' names, sorted.
 func (c *Config) ExecutorNames() []string { return sortedKeys(c.Executors) }
+
+// StoreNames returns the stores' names, sorted.
+func (c *Config) StoreNames() []string { return sortedKeys(c.Stores) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

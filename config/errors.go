@@ -28,6 +28,9 @@ type Error struct {
 	Key string
 	// Msg says what is wrong.
 	Msg string
+	// Err is the underlying error, if any (e.g. a *store.SettingsError);
+	// errors.Is/As see it through Unwrap.
+	Err error
 }
 
 // Error renders "FILE:LINE: KEY: MSG".
@@ -44,3 +47,6 @@ func (e *Error) Error() string {
 
 // Is matches ErrInvalid.
 func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns the underlying error (nil for most).
+func (e *Error) Unwrap() error { return e.Err }

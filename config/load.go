@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/canic-backup/canic-backup/core/principal"
+	"github.com/canic-backup/canic-backup/core/store"
 )
 
 // rawFile is the document's top level; executor tables are decoded later,
@@ -23,6 +24,7 @@ type rawFile struct {
 	DefaultEnvironment string                    `toml:"default_environment"`
 	Environments       map[string]rawEnvironment `toml:"environments"`
 	Executors          map[string]toml.Primitive `toml:"executors"`
+	Stores             map[string]store.Settings `toml:"stores"`
 }
 
 type rawEnvironment struct {
@@ -30,6 +32,7 @@ type rawEnvironment struct {
 	Root     string `toml:"root"`
 	Executor string `toml:"executor"`
 	Fleet    string `toml:"fleet"`
+	Store    string `toml:"store"`
 }
 
 type rawDriver struct {
@@ -60,7 +63,8 @@ func Load(path string, data []byte, drivers Drivers) (*Config, error) {
 		return nil, l.decodeError(err)
 	}
 	l.md = md
-	cfg := &Config{Path: path, Environments: map[string]Environment{}, Executors: map[string]Executor{}}
+	cfg := &Config{Path: path, Environments: map[string]Environment{}, Executors: map[string]Executor{},
+		Stores: map[string]store.Settings{}, StoreLines: map[string]int{}}
 	if raw.Version == nil {
 		return nil, l.errorf([]string{"version"}, "is missing; add `version = %d` at the top", Version)
 	}
@@ -85,8 +89,17 @@ func Load(path string, data []byte, drivers Drivers) (*Config, error) {
 	if undecoded := l.undecoded(failed); len(undecoded) > 0 {
 		return nil, errors.Join(append(undecoded, errs...)...)
 	}
+	for _, name := range sortedKeys(raw.Stores) {
+		st, err := l.store(name, raw.Stores[name])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cfg.Stores[name] = st
+		cfg.StoreLines[name] = lineOf(l.lines, []string{"stores", name})
+	}
 	for _, name := range sortedKeys(raw.Environments) {
-		env, err := l.environment(name, raw.Environments[name], raw.Executors)
+		env, err := l.environment(name, raw.Environments[name], raw.Executors, raw.Stores)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -167,10 +180,13 @@ func (l *loader) hint(k toml.Key) string {
 		return " for this executor's driver"
 	}
 	if len(k) == 3 && k[0] == "environments" {
-		return " (an environment has network, root, executor, fleet)"
+		return " (an environment has network, root, executor, fleet, store)"
+	}
+	if len(k) == 3 && k[0] == "stores" {
+		return " (a store has kind, path, endpoint, bucket, prefix, region, path_style, profile, part_size_mib; credentials come from the environment or the AWS credentials file, never the config)"
 	}
 	if len(k) == 1 {
-		return " (the top level has version, default_environment, [environments.NAME], [executors.NAME])"
+		return " (the top level has version, default_environment, [environments.NAME], [executors.NAME], [stores.NAME])"
 	}
 	return ""
 }
@@ -264,11 +280,30 @@ func (l *loader) checkPlugin(key []string, ps *PluginSettings) error {
 	return nil
 }
 
-func (l *loader) environment(name string, raw rawEnvironment, executors map[string]toml.Primitive) (Environment, error) {
+// store validates the [stores.NAME] table and resolves a relative dir path
+// against the config file's directory. An invalid setting is an *Error at
+// the setting's line wrapping the *store.SettingsError.
+func (l *loader) store(name string, st store.Settings) (store.Settings, error) {
+	if err := st.Validate(name); err != nil {
+		var se *store.SettingsError
+		if errors.As(err, &se) {
+			key := []string{"stores", name, se.Field}
+			return st, &Error{File: l.path, Line: lineOf(l.lines, key), Key: toml.Key(key).String(),
+				Msg: fmt.Sprintf("%q: %s", se.Value, se.Reason), Err: err}
+		}
+		return st, &Error{File: l.path, Line: lineOf(l.lines, []string{"stores", name}), Key: "stores." + name, Msg: err.Error(), Err: err}
+	}
+	if st.Kind == store.KindDir && !filepath.IsAbs(st.Path) {
+		st.Path = filepath.Join(l.baseDir(), st.Path)
+	}
+	return st, nil
+}
+
+func (l *loader) environment(name string, raw rawEnvironment, executors map[string]toml.Primitive, stores map[string]store.Settings) (Environment, error) {
 	key := []string{"environments", name}
 	at := func(k string) []string { return append(append([]string{}, key...), k) }
 	env := Environment{Name: name, Network: raw.Network, Root: raw.Root, Executor: raw.Executor, Fleet: raw.Fleet,
-		Line: lineOf(l.lines, key)}
+		Store: raw.Store, Line: lineOf(l.lines, key)}
 	if env.Network == "" {
 		env.Network = "local"
 	}
@@ -287,6 +322,15 @@ func (l *loader) environment(name string, raw rawEnvironment, executors map[stri
 	if _, ok := executors[env.Executor]; !ok {
 		return env, l.errorf(at("executor"), "%q is not an [executors.%s] table (have: %s)",
 			env.Executor, env.Executor, strings.Join(sortedKeys(executors), ", "))
+	}
+	if env.Store != "" {
+		if _, ok := stores[env.Store]; !ok {
+			have := strings.Join(sortedKeys(stores), ", ")
+			if have == "" {
+				have = "none"
+			}
+			return env, l.errorf(at("store"), "%q is not a [stores.%s] table (have: %s)", env.Store, env.Store, have)
+		}
 	}
 	return env, nil
 }

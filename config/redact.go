@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/canic-backup/canic-backup/core/store"
 )
 
 // Redacted replaces a secret value in Render's output.
@@ -73,9 +75,34 @@ func (e Executor) SettingsMap() (map[string]any, error) {
 	return redact(out).(map[string]any), nil
 }
 
+// StoreMap renders a store's settings as a TOML table: kind and every key
+// that is set, part_size_mib with its default filled in for S3. A store's
+// settings hold no credentials (they come from the environment or the AWS
+// credentials file, and an endpoint with user info is refused by
+// validation); secret-looking values are redacted all the same.
+func StoreMap(s store.Settings) map[string]any {
+	out := map[string]any{"kind": string(s.Kind)}
+	set := func(k, v string) {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	set("path", s.Path)
+	set("endpoint", s.Endpoint)
+	set("bucket", s.Bucket)
+	set("prefix", s.Prefix)
+	set("region", s.Region)
+	set("profile", s.Profile)
+	if s.Kind == store.KindS3 {
+		out["path_style"] = s.PathStyle
+		out["part_size_mib"] = int(s.PartSize() >> 20)
+	}
+	return redact(out).(map[string]any)
+}
+
 // Render returns the effective configuration as TOML, with every secret
 // redacted: the selected environment only when env is non-nil (and the
-// executor it uses), else everything. Defaults are filled in.
+// executor and store it uses), else everything. Defaults are filled in.
 func (c *Config) Render(env *Environment) ([]byte, error) {
 	doc := map[string]any{"version": c.Version}
 	if c.DefaultEnvironment != "" {
@@ -88,7 +115,18 @@ func (c *Config) Render(env *Environment) ([]byte, error) {
 		if env != nil && n != env.Name {
 			continue
 		}
-		envs[n] = map[string]any{"network": e.Network, "root": e.Root, "executor": e.Executor, "fleet": e.Fleet}
+		m := map[string]any{"network": e.Network, "root": e.Root, "executor": e.Executor, "fleet": e.Fleet}
+		if e.Store != "" {
+			m["store"] = e.Store
+		}
+		envs[n] = m
+	}
+	stores := map[string]any{}
+	for _, n := range c.StoreNames() {
+		if env != nil && n != env.Store {
+			continue
+		}
+		stores[n] = StoreMap(c.Stores[n])
 	}
 	for _, n := range c.ExecutorNames() {
 		if env != nil && n != env.Executor {
@@ -105,6 +143,9 @@ func (c *Config) Render(env *Environment) ([]byte, error) {
 	}
 	if len(exes) > 0 {
 		doc["executors"] = exes
+	}
+	if len(stores) > 0 {
+		doc["stores"] = stores
 	}
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
