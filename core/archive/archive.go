@@ -79,16 +79,6 @@ type FetchReport struct {
 	Downloaded int `json:"downloaded"`
 }
 
-// Fetch downloads the backup name from s into the local directory dir (a
-// backup directory afterwards): every document present in the store, plus
-// the artifacts opts selects. Each object is hashed while it streams and
-// must match the SHA-256 recorded with it; files are written atomically,
-// and a file already present with the right digest is kept. A fetched
-// artifact directory's checksum is then checked against the manifest.
-func Fetch(ctx context.Context, s store.Store, name, dir string, opts FetchOptions) (*FetchReport, error) {
-	return nil, ErrNotImplemented
-}
-
 // VerifyOptions tune Verify.
 type VerifyOptions struct {
 	// SamplePercent in (0, 100) verifies that share of the artifacts,

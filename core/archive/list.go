@@ -128,3 +128,7 @@ func Delete(ctx context.Context, s store.Store, name string) error {
 	}
 	return nil
 }
+
+func sortInfos(objs []store.ObjectInfo) {
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+}
