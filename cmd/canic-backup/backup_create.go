@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/registry"
 	"github.com/canic-backup/canic-backup/core/runner"
@@ -23,18 +24,26 @@ func backupCreateCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:  "create",
 		Usage: "discover the fleet through the environment's executor, plan the backup and run it",
-		UsageText: "canic-backup backup create [--config FILE] [--env NAME] [--subtree ROLE|ID] [--out DIR] [--dry-run] [--max-steps N]\n\n" +
+		UsageText: "canic-backup backup create [--config FILE] [--env NAME] [--store NAME [--keep-local]] [--subtree ROLE|ID] [--out DIR] [--dry-run] [--max-steps N]\n\n" +
 			"The registry is read from the environment's root canister by its executor. Without --out the backup\n" +
 			"goes to backups/fleet-<fleet>-<YYYYMMDD-HHMMSS> (UTC), as in canic 0.35.1. --dry-run writes the plan\n" +
-			"and journal only. An interrupted or failed run is continued with `canic-backup backup resume`.",
+			"and journal only. An interrupted or failed run is continued with `canic-backup backup resume`.\n\n" +
+			"With a store (--store, $" + envStore + " or the environment's store key) the fleet's lock in the store is\n" +
+			"taken first (host $" + envHost + " or the host name, lease $" + envLockTTL + ", default 2m): a run of the\n" +
+			"same fleet on another host is refused. A dir store holds the backup under its path; for a remote store\n" +
+			"the run writes a staging directory (--out, else <user cache dir>/canic-backup/staging/<store>/<name>),\n" +
+			"publishes it to the store and removes it (unless --keep-local).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			configFlag(),
 			envFlag(),
 			&cli.StringFlag{Name: "subtree", Usage: "back up only the subtree under `ROLE|ID`; default: every canister but the root"},
-			&cli.StringFlag{Name: "out", Usage: "backup directory `DIR` to create (default backups/fleet-<fleet>-<stamp>)"},
+			&cli.StringFlag{Name: "out", Usage: "backup directory `DIR` to create (default backups/fleet-<fleet>-<stamp>; with --store, " +
+				"<store path>/fleet-<fleet>-<stamp> for a dir store, the staging directory for a remote one)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "write the plan and journal, run nothing"},
 			&cli.IntFlag{Name: "max-steps", Usage: "stop after `N` operations (0: no limit); resume later"},
+			storeFlag(),
+			keepLocalFlag(),
 			concurrencyFlag(),
 			jsonLinesFlag(),
 		},
@@ -49,14 +58,14 @@ func defaultBackupDir(fleet string, e env) string {
 	return filepath.Join("backups", "fleet-"+plan.FileSafeComponent(fleet)+"-"+timestamp.DirectoryStamp(e.now()))
 }
 
-func backupCreate(c *cli.Context, e env) error {
+func backupCreate(c *cli.Context, e env) (err error) {
 	if err := leafArgs(c); err != nil {
 		return err
 	}
 	if c.Int("max-steps") < 0 {
 		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
 	}
-	_, envr, ex, err := selectEnvironment(c, e)
+	cfg, envr, ex, err := selectEnvironment(c, e)
 	if err != nil {
 		return err
 	}
@@ -64,17 +73,37 @@ func backupCreate(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	sc, err := selectStore(c, e, cfg, &envr)
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	out := c.String("out")
+	var sr *storeRun
+	if sc != nil {
+		if sr, err = newStoreRun(e, sc, out, defaultBackupDir(envr.Fleet, e), c.Bool("keep-local")); err != nil {
+			return err
+		}
+		out = sr.staging
+		// The fleet's lease comes before anything is planned or stopped:
+		// a refused create changes nothing.
+		if !c.Bool("dry-run") {
+			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, "backup create "+sr.name); err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
+		}
+	}
 	view, err := startProgress(c, e)
 	if err != nil {
 		return err
 	}
 	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
-	client, err := startClient(c.Context, e, ex)
+	client, err := startClient(ctx, e, ex)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	ctx := c.Context
 
 	info, err := client.Info(ctx)
 	if err != nil {
@@ -86,7 +115,7 @@ func backupCreate(c *cli.Context, e env) error {
 	}
 	entries, err := client.QueryRegistry(ctx, envr.Network, envr.Root)
 	if err != nil {
-		return fmt.Errorf("environment %s: query the registry of root %s on %s: %w", envr.Name, envr.Root, envr.Network, err)
+		return sr.settle(fmt.Errorf("environment %s: query the registry of root %s on %s: %w", envr.Name, envr.Root, envr.Network, err))
 	}
 	p, err := plan.Create(plan.CreateInput{
 		Fleet:          envr.Fleet,
@@ -100,7 +129,6 @@ func backupCreate(c *cli.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("environment %s: plan (root %s, --subtree %q): %w", envr.Name, envr.Root, c.String("subtree"), err)
 	}
-	out := c.String("out")
 	if out == "" {
 		out = defaultBackupDir(envr.Fleet, e)
 	}
@@ -122,14 +150,25 @@ func backupCreate(c *cli.Context, e env) error {
 	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now, NoRestartOnFailure: c.Bool("no-restart-on-failure"),
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true},
 		&pluginExecutor{exec: client, network: p.Network})
-	return finishRun(c, e, view, row, resp, runErr)
+	return finishRun(c, e, view, row, resp, runErr, sr)
 }
 
 // finishRun ends the progress view with the run's response, prints the
 // one-row table (not with --json-lines, whose result line is the output)
 // and adds the resume hint to a failure, and exit 4 with the recover hint
-// when the journal shows canisters left stopped.
-func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner.Response, runErr error) error {
+// when the journal shows canisters left stopped. A run into a remote store
+// (sr) that completed is published first: the published line follows the
+// table (with --json-lines a "published" line comes before the result).
+func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner.Response, runErr error, sr *storeRun) error {
+	runErr = sr.settle(runErr)
+	var pub *archive.PublishReport
+	var pubErr error
+	if runErr == nil && resp != nil && resp.Complete && sr.remote() {
+		pub, pubErr = sr.publish(c)
+		if pub != nil && view.JSONLines() {
+			pubErr = errors.Join(pubErr, writePublishedEvent(e, pub))
+		}
+	}
 	var result any
 	if resp != nil {
 		result = resp
@@ -140,15 +179,22 @@ func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner
 	row.finish(resp, runErr)
 	if !view.JSONLines() {
 		if err := row.print(e.stdout); err != nil {
-			return errors.Join(runErr, err)
+			return errors.Join(runErr, pubErr, err)
+		}
+		if pub != nil {
+			fmt.Fprintln(e.stdout, publishedLine(pub, sr.sc.Store.String()))
 		}
 	}
 	if runErr == nil {
-		return nil
+		if resp != nil && !resp.Complete && sr.remote() {
+			fmt.Fprintf(e.stderr, "backup %s is not published to %s until it completes: run `%s`\n",
+				sr.name, sr.sc.Store.String(), resumeCommand(c, sr.resumeArgs(row.out)))
+		}
+		return pubErr
 	}
 	// Canisters the run could not start again need `backup recover`
 	// first (exit 4), as after `backup run`.
-	return leftStoppedAttention(row.out, resumeHint(runErr, row.out, c))
+	return leftStoppedAttention(row.out, resumeHint(runErr, sr.resumeArgs(row.out), c))
 }
 
 // registryEntries converts an executor's registry to core/registry's form
@@ -238,18 +284,14 @@ func renderTable(header []string, rows [][]string) string {
 	return strings.Join(lines, "\n")
 }
 
-// resumeHint adds the command that continues a failed or stopped run.
-func resumeHint(runErr error, dir string, c *cli.Context) error {
+// resumeHint adds the command that continues a failed or stopped run;
+// args find the run (`--dir DIR`, or `--store S --backup N` for a remote
+// store's backup).
+func resumeHint(runErr error, args string, c *cli.Context) error {
 	if runErr == nil {
 		return nil
 	}
-	cmd := "canic-backup backup resume --dir " + dir
-	if f := c.String("config"); f != "" {
-		cmd += " --config " + f
-	}
-	if v := c.String("env"); v != "" {
-		cmd += " --env " + v
-	}
+	cmd := resumeCommand(c, args)
 	var failed *runner.FailedOperationError
 	var opFailed *runner.CommandFailedError
 	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) {

@@ -19,14 +19,21 @@ func backupResumeCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:  "resume",
 		Usage: "continue an interrupted, paused or failed backup run from its journal",
-		UsageText: "canic-backup backup resume --dir DIR [--retry-failed] [--config FILE] [--env NAME] [--max-steps N]\n\n" +
+		UsageText: "canic-backup backup resume (--dir DIR | --store NAME --backup NAME [--dir STAGING]) [--retry-failed] [--config FILE] [--env NAME] [--max-steps N]\n\n" +
 			"The environment is --env (or $" + config.EnvEnvironment + ") when given, else the one environment of the\n" +
 			"config whose network and root are the plan's. An interrupted or paused run continues where it stopped\n" +
 			"(an operation cut off mid-way is executed again). An operation that FAILED is retried only with\n" +
 			"--retry-failed (the canisters the failed run restarted are stopped again first), so a failure is never\n" +
-			"retried by accident.",
+			"retried by accident.\n\n" +
+			"With a remote store, --backup NAME finds the run's staging directory (--dir, else <user cache dir>/\n" +
+			"canic-backup/staging/<store>/<name>); the fleet's lock is taken, the run continued if unfinished, the\n" +
+			"backup published (objects already there are skipped, interrupted uploads resumed) and the staging\n" +
+			"directory removed. A backup already published is reported as such.",
 		Flags: []cli.Flag{
 			dirFlag(),
+			storeFlag(),
+			backupFlag(),
+			keepLocalFlag(),
 			&cli.BoolFlag{Name: "retry-failed", Usage: "retry the operation the previous run left failed"},
 			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			configFlag(),
@@ -40,22 +47,40 @@ func backupResumeCommand(e env) *cli.Command {
 	}
 }
 
-func backupResume(c *cli.Context, e env) error {
+func backupResume(c *cli.Context, e env) (err error) {
 	if err := leafArgs(c); err != nil {
-		return err
-	}
-	dir, err := requireFlag(c, "dir")
-	if err != nil {
 		return err
 	}
 	if c.Int("max-steps") < 0 {
 		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	}
+	var sr *storeRun
+	var cfg *config.Config
+	dir := c.String("dir")
+	if c.String("store") != "" || c.String("backup") != "" || (dir == "" && e.getenv(envStore) != "") {
+		if cfg, err = loadConfig(c, e); err != nil {
+			return err
+		}
+		done, run, err := resumeStoreRun(c, e, cfg)
+		if err != nil || done {
+			return err
+		}
+		sr, dir = run, run.staging
+	}
+	if dir == "" {
+		return usagef("%s: required flag --dir is missing (or name a store's backup with --store NAME --backup NAME)", commandName(c))
 	}
 	p, err := verify.ReadPlan(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			// A create that died before its plan was durable did nothing.
 			cmd := "canic-backup backup create --out " + dir
+			if sr != nil && sr.sc != nil {
+				cmd = "canic-backup backup create --store " + sr.sc.Name
+				if sr.customStaging {
+					cmd += " --out " + dir
+				}
+			}
 			if f := c.String("config"); f != "" {
 				cmd += " --config " + f
 			}
@@ -66,9 +91,26 @@ func backupResume(c *cli.Context, e env) error {
 		}
 		return err
 	}
-	cfg, err := loadConfig(c, e)
-	if err != nil {
-		return err
+	if cfg == nil {
+		if cfg, err = loadConfig(c, e); err != nil {
+			return err
+		}
+	}
+	ctx := c.Context
+	if sr != nil {
+		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, "backup resume "+sr.name); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
+		// A run that completed but was not (fully) published only needs
+		// the publish: no executor is started.
+		complete, err := verify.ManifestExists(dir)
+		if err != nil {
+			return err
+		}
+		if complete && sr.remote() {
+			return publishOnly(c, e, sr)
+		}
 	}
 	envr, err := resumeEnvironment(c, e, cfg, p.Network, p.RootCanisterID)
 	if err != nil {
@@ -87,19 +129,19 @@ func backupResume(c *cli.Context, e env) error {
 		return err
 	}
 	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
-	client, err := startClient(c.Context, e, ex)
+	client, err := startClient(ctx, e, ex)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	resp, runErr := runner.Run(c.Context, runner.Config{
+	resp, runErr := runner.Run(ctx, runner.Config{
 		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
 		NoRestartOnFailure: c.Bool("no-restart-on-failure"),
 	}, &pluginExecutor{exec: client, network: p.Network})
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}
-	return finishRun(c, e, view, row, resp, runErr)
+	return finishRun(c, e, view, row, resp, runErr, sr)
 }
 
 // resumeEnvironment picks the environment of a plan: --env or
