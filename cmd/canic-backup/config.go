@@ -21,7 +21,7 @@ func configCommand(e env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:         "validate",
-				Usage:        "check the config file: syntax, unknown keys, types, values and references",
+				Usage:        "check the config file: syntax, unknown keys, types, values and references (stores too)",
 				UsageText:    "canic-backup config validate [--config FILE]",
 				Description:  "Example:\n   canic-backup config validate --config canic.toml",
 				Flags:        []cli.Flag{configFlag()},
@@ -30,7 +30,7 @@ func configCommand(e env) *cli.Command {
 			},
 			{
 				Name:         "show",
-				Usage:        "print the effective config as TOML (defaults filled in, secrets redacted)",
+				Usage:        "print the effective config as TOML (defaults filled in, secrets redacted; --env narrows it to that environment, its executor and store)",
 				UsageText:    "canic-backup config show [--config FILE] [--env NAME]",
 				Description:  "Example:\n   canic-backup config show --config canic.toml --env local",
 				Flags:        []cli.Flag{configFlag(), envFlag()},
@@ -49,7 +49,24 @@ func configValidate(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: ok (%d environments, %d executors)\n", cfg.Path, len(cfg.Environments), len(cfg.Executors))
+	stores := ""
+	if n := len(cfg.Stores); n > 0 {
+		stores = fmt.Sprintf(", %d stores", n)
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (%d environments, %d executors%s)\n", cfg.Path, len(cfg.Environments), len(cfg.Executors), stores)
+	for _, n := range cfg.StoreNames() {
+		var users []string
+		for _, en := range cfg.EnvironmentNames() {
+			if cfg.Environments[en].Store == n {
+				users = append(users, en)
+			}
+		}
+		used := ""
+		if len(users) > 0 {
+			used = " (store of " + strings.Join(users, ", ") + ")"
+		}
+		fmt.Fprintf(e.stdout, "store %s: %s%s\n", n, cfg.Stores[n].Describe(), used)
+	}
 	return nil
 }
 
@@ -78,6 +95,12 @@ func configShow(c *cli.Context, e env) error {
 	fmt.Fprintf(e.stdout, "# effective config from %s (defaults filled in, secrets redacted)\n", cfg.Path)
 	if v := e.getenv(config.EnvEnvironment); v != "" && only == nil {
 		fmt.Fprintf(e.stdout, "# $%s = %q selects the environment\n", config.EnvEnvironment, v)
+	}
+	if v := e.getenv(envStore); v != "" {
+		fmt.Fprintf(e.stdout, "# $%s = %q selects the store (over the environment's store key)\n", envStore, v)
+	}
+	if len(cfg.Stores) > 0 {
+		fmt.Fprintln(e.stdout, "# s3 stores take credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS credentials file, never from this file")
 	}
 	_, err = e.stdout.Write(out)
 	return err

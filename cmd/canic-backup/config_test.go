@@ -73,5 +73,7 @@ func TestConfigExampleLoads(t *testing.T) {
 	writeFile(t, cfg, example)
 	r := runCLI(t, "config", "validate", "--config", cfg)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "(3 environments, 3 executors)")
+	assert.Contains(t, r.stdout, "(3 environments, 3 executors, 2 stores)")
+	assert.Contains(t, r.stdout, "store offsite: s3://canic-backups/prod/ (store of prod)\n")
+	assert.Contains(t, r.stdout, "store local: dir:"+filepath.Join(dir, "backups")+"\n")
 }
