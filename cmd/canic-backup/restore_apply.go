@@ -14,13 +14,22 @@ import (
 // of a plan, validate its artifacts, and write the initial apply journal.
 func restoreApplyCommand(e env) *cli.Command {
 	return &cli.Command{
-		Name:        "apply",
-		Usage:       "render a plan's restore operations, validate its artifacts and write the apply journal",
-		UsageText:   "canic-backup restore apply --plan FILE [--backup-dir DIR] --dry-run [--out FILE] [--journal-out FILE]",
-		Description: "Example:\n   canic-backup restore apply --plan restore-plan.json --backup-dir backups/fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json",
+		Name:  "apply",
+		Usage: "render a plan's restore operations, validate its artifacts and write the apply journal",
+		UsageText: "canic-backup restore apply --plan FILE [--backup-dir DIR | --store NAME --backup NAME [--backup-dir DIR] [--config FILE]]\n" +
+			"   --dry-run [--out FILE] [--journal-out FILE]",
+		Description: "With --store, the artifacts of the plan's members are fetched from the store's backup NAME into --backup-dir\n" +
+			"(default <user cache dir>/canic-backup/fetch/<store>/NAME, as `restore plan --store` used), each object's\n" +
+			"SHA-256 checked while it streams and each artifact's checksum against the manifest; a line\n" +
+			"`fetched K objects (X MiB) from STORE in Ys` goes to stderr. A dir store's <path>/NAME is used in place.\n\n" +
+			"Examples:\n   canic-backup restore apply --plan restore-plan.json --backup-dir backups/fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json\n" +
+			"   canic-backup restore apply --plan restore-plan.json --store offsite --backup fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "plan", Usage: "restore plan `FILE`"},
-			&cli.StringFlag{Name: "backup-dir", Usage: "backup directory `DIR`: resolve, find and checksum every artifact (a journal without it is blocked)"},
+			&cli.StringFlag{Name: "backup-dir", Usage: "backup directory `DIR`: resolve, find and checksum every artifact (a journal without it is blocked); with --store, where the artifacts are fetched"},
+			storeFlag(),
+			backupFlag(),
+			configFlag(),
 			&cli.StringFlag{Name: "out", Usage: "write the dry-run to `FILE` instead of stdout"},
 			&cli.StringFlag{Name: "journal-out", Usage: "write the initial apply journal to `FILE` (never overwrites one)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "required: apply renders; `restore run` executes"},
@@ -45,10 +54,7 @@ func restoreApply(c *cli.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("read plan: %w", err)
 	}
-	d, err := restore.BuildDryRun(c.Context, p, c.String("backup-dir"))
-	if err != nil {
-		return err
-	}
+	// Checked before anything is fetched; checked again atomically below.
 	jout := c.String("journal-out")
 	if jout != "" {
 		exists, err := fileExists(jout)
@@ -58,6 +64,14 @@ func restoreApply(c *cli.Context, e env) error {
 		if exists {
 			return fmt.Errorf("%s already exists: refusing to replace an apply journal (it may hold a restore's progress): %w", jout, layout.ErrExists)
 		}
+	}
+	dir, err := restoreApplySource(c, e, p)
+	if err != nil {
+		return err
+	}
+	d, err := restore.BuildDryRun(c.Context, p, dir)
+	if err != nil {
+		return err
 	}
 	if err := writeDocument(e.stdout, c.String("out"), d); err != nil {
 		return err
@@ -71,4 +85,25 @@ func restoreApply(c *cli.Context, e env) error {
 		}
 	}
 	return nil
+}
+
+// restoreApplySource returns the backup directory the dry-run checks: the
+// --backup-dir, or with --store the backup's local directory, into which the
+// artifacts of the plan's members are fetched from a remote store first.
+func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, error) {
+	src, err := restoreSourceOf(c, e)
+	if err != nil || src == nil {
+		return c.String("backup-dir"), err
+	}
+	if !src.remote() {
+		return src.dir, nil
+	}
+	paths, err := src.planArtifacts(c.Context, p)
+	if err != nil {
+		return "", err
+	}
+	if err := src.fetch(c.Context, e, "restore apply", paths); err != nil {
+		return "", err
+	}
+	return src.dir, nil
 }

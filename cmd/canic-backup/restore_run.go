@@ -16,10 +16,15 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 		Name:  "run",
 		Usage: "preview, execute or recover a restore apply journal",
 		UsageText: "canic-backup restore run --journal FILE (--dry-run | --execute [--max-steps N] | --unclaim-pending | --retry-failed)\n" +
-			"   [--require-complete] [--require-no-attention] [--env NAME] [--network NAME] [--icp PATH] [--out FILE] [--json]",
-		Description: "Examples:\n" +
+			"   [--require-complete] [--require-no-attention] [--env NAME] [--network NAME] [--icp PATH] [--out FILE] [--json]\n" +
+			"   [--store NAME [--backup NAME]]",
+		Description: "With --execute and --store, every artifact the journal's remaining uploads read that is missing from the\n" +
+			"journal's backup directory (backup_root) is fetched again from the store first (backup NAME defaults to\n" +
+			"backup_root's base name, as `restore apply --store` lays it out).\n\n" +
+			"Examples:\n" +
 			"   canic-backup restore run --journal restore-journal.json --dry-run\n" +
-			"   canic-backup restore run --journal restore-journal.json --execute --env local --require-complete",
+			"   canic-backup restore run --journal restore-journal.json --execute --env local --require-complete\n" +
+			"   canic-backup restore run --journal restore-journal.json --execute --env local --store offsite",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "journal", Usage: "apply journal `FILE` (from restore apply --journal-out)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the next operation and its command; changes nothing"},
@@ -35,6 +40,8 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 			&cli.StringFlag{Name: "icp", Usage: "program `PATH` shown in previewed icp commands", Value: "icp"},
 			&cli.StringFlag{Name: "out", Usage: "write the summary JSON to `FILE`"},
 			jsonFlag(),
+			storeFlag(),
+			backupFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return restoreRun(c, e, open) },
@@ -85,6 +92,9 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 		if open == nil {
 			return fmt.Errorf("restore run --execute: no executor is available for environment %q (executors from the configuration are not wired into restore yet); preview with --dry-run: %w",
 				envName, restore.CodeNoExecutor)
+		}
+		if err := restoreRunRefetch(c, e, journal); err != nil {
+			return err
 		}
 		ex, closeFn, err := open(c.Context, envName)
 		if err != nil {
