@@ -1,16 +1,11 @@
 package archive
 
 import (
-	"context"
 	"errors"
 	"time"
 
-	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
-
-// ErrNotImplemented marks a part of the package still being written.
-var ErrNotImplemented = errors.New("archive: not implemented")
 
 // LocksPrefix is the key prefix of lock objects; List never reports it as
 // a backup.
@@ -105,16 +100,6 @@ type VerifyReport struct {
 	Seed          int64   `json:"seed"`
 	// Bytes is how much artifact data was streamed and hashed.
 	Bytes int64 `json:"bytes"`
-}
-
-// Verify checks the stored backup name without a local copy, as
-// verify.Layout checks a directory: it reads and validates the manifest and
-// journals, checks that they agree, and streams every (or a sampled share
-// of the) artifact's objects, checking each object's recorded SHA-256 and
-// the artifact's checksum from the manifest. Failures are
-// *verify.VerificationError naming the object (store URL and key).
-func Verify(ctx context.Context, s store.Store, name string, opts VerifyOptions) (*VerifyReport, error) {
-	return nil, ErrNotImplemented
 }
 
 // Backup is one backup found in a store.
