@@ -56,6 +56,9 @@ const (
 	DFXCommandStarted = "dfx.command-started"
 	// DFXCommandDone: an icp/dfx subprocess ended.
 	DFXCommandDone = "dfx.command-done"
+	// StorePartUploaded: core/store/s3store finished uploading one part
+	// of a multipart upload (the next Put of the key resumes after it).
+	StorePartUploaded = "store.part-uploaded"
 )
 
 // points is the process-wide state: the environment is process-wide, so

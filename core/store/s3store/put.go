@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // Put streams r to key; see the package doc for the single-PUT and
@@ -178,15 +179,17 @@ func (u *partUploader) upload(ctx context.Context, num int, data []byte, md5b64 
 		p, err := u.s.core.PutObjectPart(ctx, u.s.bucket, u.object, u.id, num, bytes.NewReader(data), int64(len(data)),
 			minio.PutObjectPartOptions{Md5Base64: md5b64})
 		u.mu.Lock()
-		defer u.mu.Unlock()
 		if err != nil {
 			if u.err == nil {
 				u.err = fmt.Errorf("upload part %d: %w", num, conflict(err))
 				u.cancel()
 			}
+			u.mu.Unlock()
 			return
 		}
 		u.done = append(u.done, minio.CompletePart{PartNumber: num, ETag: p.ETag})
+		u.mu.Unlock()
+		killpoint.Hit(killpoint.StorePartUploaded)
 	}()
 }
 
