@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -53,24 +54,65 @@ func backupInspectCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "inspect",
 		Usage:     "show a backup's plan, targets and operations with their journal state",
-		UsageText: "canic-backup backup inspect --dir DIR [--json]",
-		Description: "Reads DIR's plan and execution journal (both validated, and checked against each other).\n\n" +
-			"Example:\n   canic-backup backup inspect --dir backups/fleet-demo-20260512-140000",
-		Flags:        []cli.Flag{dirFlag(), jsonFlag()},
+		UsageText: "canic-backup backup inspect (--dir DIR | [--store NAME] --backup NAME) [--config FILE] [--env NAME] [--json]",
+		Description: "Reads DIR's plan and execution journal (both validated, and checked against each other).\n" +
+			"With --backup NAME the backup is read from a store (--store NAME, else $" + envStore + ", else the\n" +
+			"selected environment's store key): <path>/NAME of a dir store, or the documents of NAME in an s3\n" +
+			"store (sha256-checked, no local copy). The output is the same.\n\n" +
+			"Examples:\n   canic-backup backup inspect --dir backups/fleet-demo-20260512-140000\n" +
+			"   canic-backup backup inspect --store offsite --backup fleet-demo-20260512-140000",
+		Flags:        []cli.Flag{dirFlag(), storeFlag(), backupFlag(), configFlag(), envFlag(), jsonFlag()},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupInspect(c, e) },
 	}
+}
+
+// inspectSource resolves where inspect reads: --dir, or --backup in the
+// selected store. A usage error says what is missing or conflicting.
+func inspectSource(c *cli.Context, e env) (backupDocs, error) {
+	dir, name := c.String("dir"), c.String("backup")
+	switch {
+	case dir != "" && (c.IsSet("store") || name != ""):
+		return nil, usagef("%s: --dir names a backup directory; --store/--backup name a stored backup: give one", commandName(c))
+	case dir != "":
+		return dirDocs(dir), nil
+	}
+	sc, err := selectStore(c, e, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if sc == nil {
+		if name != "" {
+			return nil, usagef("%s: --backup %s needs a store: pass --store NAME (or set $%s, or an environment's store)", commandName(c), name, envStore)
+		}
+		return nil, usagef("%s: required flag --dir is missing (or --backup NAME with a store)", commandName(c))
+	}
+	if name == "" {
+		return nil, usagef("%s: required flag --backup is missing: name a backup in store %s (see `backup list --store %s`)", commandName(c), sc.Name, sc.Name)
+	}
+	if err := checkBackupName(name); err != nil {
+		return nil, err
+	}
+	if !sc.Remote() {
+		return dirDocs(filepath.Join(sc.Dir(), name)), nil
+	}
+	return newStoreDocs(c.Context, sc, name), nil
 }
 
 func backupInspect(c *cli.Context, e env) error {
 	if err := leafArgs(c); err != nil {
 		return err
 	}
-	dir, err := requireFlag(c, "dir")
+	docs, err := inspectSource(c, e)
 	if err != nil {
 		return err
 	}
-	run, err := readCheckedRun(dir)
+	var run checkedRun
+	if dir, ok := docs.(dirDocs); ok {
+		run, err = readCheckedRun(string(dir))
+	} else {
+		run, err = readCheckedDocs(docs)
+	}
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,7 +14,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/journal"
-	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/manifest"
+	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
 
@@ -53,13 +53,17 @@ type backupEntry struct {
 func backupListCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "list",
-		Usage:     "list the backups under a root directory, newest first",
-		UsageText: "canic-backup backup list [--root DIR] [--json]",
+		Usage:     "list the backups under a root directory or in a store, newest first",
+		UsageText: "canic-backup backup list [--root DIR | --store NAME] [--config FILE] [--env NAME] [--json]",
 		Description: "Each directory under DIR holding a manifest or a plan is a backup. STATUS is ok (valid manifest),\n" +
 			"complete, running, failed or dry-run (from the execution journal), or invalid-manifest,\n" +
 			"invalid-plan, invalid-plan-journal.\n\n" +
-			"Example:\n   canic-backup backup list --root backups --json",
-		Flags:        []cli.Flag{rootFlag(), jsonFlag()},
+			"With a store (--store NAME, else $" + envStore + ", else the selected environment's store key;\n" +
+			"--root overrides the last two): a dir store lists its path like --root; an s3 store lists its\n" +
+			"backups from their documents in the bucket, DIR being s3://bucket/prefix/NAME (STATUS incomplete:\n" +
+			"objects but no manifest or plan yet). The NAME in DIR is what --backup takes.\n\n" +
+			"Examples:\n   canic-backup backup list --root backups --json\n   canic-backup backup list --store offsite",
+		Flags:        []cli.Flag{rootFlag(), storeFlag(), configFlag(), envFlag(), jsonFlag()},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupList(c, e) },
 	}
@@ -70,11 +74,41 @@ func rootFlag() cli.Flag {
 	return &cli.StringFlag{Name: "root", Value: defaultBackupsRoot, Usage: "directory `DIR` holding backup directories"}
 }
 
+// backupsRoot is where list and prune work: a root directory (--root, a
+// dir store's path, or the default) or a remote store (sc non-nil and
+// Remote). --root and --store together are a usage error; --root beats a
+// store named by $CANIC_BACKUP_STORE or the environment.
+func backupsRoot(c *cli.Context, e env) (string, *storeChoice, error) {
+	if c.IsSet("root") {
+		if c.IsSet("store") {
+			return "", nil, usagef("%s: --root and --store both say where the backups are; give one", commandName(c))
+		}
+		return c.String("root"), nil, nil
+	}
+	sc, err := selectStore(c, e, nil, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	if sc == nil {
+		return c.String("root"), nil, nil
+	}
+	return sc.Dir(), sc, nil
+}
+
 func backupList(c *cli.Context, e env) error {
 	if err := leafArgs(c); err != nil {
 		return err
 	}
-	entries, err := scanBackups(c.String("root"))
+	root, sc, err := backupsRoot(c, e)
+	if err != nil {
+		return err
+	}
+	var entries []backupEntry
+	if sc != nil && sc.Remote() {
+		entries, err = scanStore(c.Context, sc)
+	} else {
+		entries, err = scanBackups(root)
+	}
 	if err != nil {
 		return err
 	}
@@ -108,7 +142,7 @@ func scanBackups(root string) ([]backupEntry, error) {
 		if err != nil || !info.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
-		b, ok, err := readBackupEntry(dir)
+		b, ok, err := classifyBackup(dir, dirDocs(dir))
 		if err != nil {
 			return nil, err
 		}
@@ -117,36 +151,38 @@ func scanBackups(root string) ([]backupEntry, error) {
 			out = append(out, b)
 		}
 	}
-	sort.SliceStable(out, func(i, k int) bool {
-		a, b := sortKey(out[i].CreatedAt), sortKey(out[k].CreatedAt)
-		if a != b {
-			return a > b
-		}
-		return out[i].Dir > out[k].Dir
-	})
+	sortEntries(out)
 	return out, nil
 }
 
-// readBackupEntry classifies dir; ok is false when it is not a backup.
-func readBackupEntry(dir string) (backupEntry, bool, error) {
-	l := layout.New(dir)
+// classifyBackup builds the list row of the backup whose documents docs
+// reads (dir is its DIR column); ok is false when it holds neither a
+// manifest nor a plan. Only has errors fail; an unreadable or invalid
+// document is a status.
+func classifyBackup(dir string, docs backupDocs) (backupEntry, bool, error) {
 	b := backupEntry{Dir: dir, BackupID: "-", Fleet: "-", CreatedAt: "-", LeftStopped: []string{}}
-	hasManifest, err := l.HasManifest()
+	hasManifest, err := docs.has(verify.ManifestFile)
 	if err != nil {
 		return b, false, err
 	}
-	hasPlan, err := l.HasPlan()
+	hasPlan, err := docs.has(verify.PlanFile)
 	if err != nil {
 		return b, false, err
 	}
 	var j *journal.BackupExecutionJournal
 	if hasPlan {
-		if p, err := verify.ReadPlan(dir); err == nil {
+		var p plan.BackupPlan
+		if err := decodeDoc(docs, verify.PlanFile, &p); err == nil {
 			b.Fleet = p.Fleet
-			if hasJournal, _ := l.HasExecutionJournal(); hasJournal {
-				j, err = verify.ReadExecutionJournal(dir)
+			hasJournal, err := docs.has(verify.ExecutionJournalFile)
+			if err != nil {
+				return b, false, err
+			}
+			if hasJournal {
+				j = &journal.BackupExecutionJournal{}
+				err = decodeDoc(docs, verify.ExecutionJournalFile, j)
 				if err == nil {
-					_, err = verify.Execution(p, j)
+					_, err = verify.Execution(&p, j)
 				}
 				if err != nil {
 					j = nil
@@ -166,8 +202,8 @@ func readBackupEntry(dir string) (backupEntry, bool, error) {
 	}
 	switch {
 	case hasManifest:
-		m, err := verify.ReadManifest(dir)
-		if err != nil {
+		var m manifest.FleetBackupManifest
+		if err := decodeDoc(docs, verify.ManifestFile, &m); err != nil {
 			b.BackupID, b.Fleet, b.CreatedAt, b.Members = "-", "-", "-", 0
 			b.Status = listStatusInvalidManifest
 			return b, true, nil

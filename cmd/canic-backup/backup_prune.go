@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/core/verify"
@@ -39,6 +40,8 @@ type pruneEntry struct {
 	CreatedAt string `json:"created_at"`
 	Status    string `json:"status"`
 	Reason    string `json:"reason"`
+	// name is the backup's name in a store.
+	name string
 }
 
 // backupPruneCommand is `backup prune`.
@@ -46,19 +49,86 @@ func backupPruneCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "prune",
 		Usage:     "delete complete backups older than the newest N, keeping what is still needed",
-		UsageText: "canic-backup backup prune --keep-last N [--root DIR] [--dry-run] [--json]",
+		UsageText: "canic-backup backup prune --keep-last N [--root DIR | --store NAME] [--config FILE] [--env NAME] [--dry-run] [--json]",
 		Description: "Deletes only complete backups (valid manifest, journal done) older than the newest N complete ones.\n" +
 			"Never deletes an incomplete backup, the newest backup that passes verification, or a backup an\n" +
 			"unfinished restore reads (<backup>/restores/*.json). --dry-run lists what would go.\n\n" +
-			"Example:\n   canic-backup backup prune --root backups --keep-last 3 --dry-run",
+			"With a store (--store NAME, else $" + envStore + ", else the selected environment's store key;\n" +
+			"--root overrides the last two): a dir store prunes its path like --root. In an s3 store the\n" +
+			"order is the same (newest first by created_at), a backup without a manifest is never deleted,\n" +
+			"the newest backup that passes verification (streamed from the bucket) is kept, and a deleted\n" +
+			"backup loses its manifest first. Restore references are only seen for local directories:\n" +
+			"a restore from an s3 store reads a fetched copy, which pruning the store does not touch.\n\n" +
+			"Examples:\n   canic-backup backup prune --root backups --keep-last 3 --dry-run\n" +
+			"   canic-backup backup prune --store offsite --keep-last 7",
 		Flags: []cli.Flag{
 			rootFlag(),
+			storeFlag(),
+			configFlag(),
+			envFlag(),
 			&cli.IntFlag{Name: "keep-last", Value: -1, Usage: "keep the newest `N` complete backups"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list what would be deleted, delete nothing"},
 			jsonFlag(),
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return backupPrune(c, e) },
+	}
+}
+
+// pruneTarget is where prune works: how it lists, verifies, checks restore
+// references and deletes, for a root directory or a remote store.
+type pruneTarget struct {
+	// where names the root or store in the report.
+	where string
+	scan  func(ctx context.Context) ([]backupEntry, error)
+	// verified reports whether the backup passes verification (an error
+	// only when the run is cancelled).
+	verified func(ctx context.Context, b backupEntry) (bool, error)
+	// restoring names unfinished restores reading the backup ("" none).
+	restoring func(b backupEntry) (string, error)
+	// remove deletes a planned backup; a non-empty reason keeps it.
+	remove func(ctx context.Context, d pruneEntry) (string, error)
+}
+
+// dirPruneTarget prunes the backup directories under root.
+func dirPruneTarget(root string) pruneTarget {
+	return pruneTarget{
+		where: root,
+		scan:  func(context.Context) ([]backupEntry, error) { return scanBackups(root) },
+		verified: func(ctx context.Context, b backupEntry) (bool, error) {
+			if _, err := verify.Layout(ctx, b.Dir); err != nil {
+				return false, ctx.Err()
+			}
+			return true, nil
+		},
+		restoring: func(b backupEntry) (string, error) { return restoringReason(b.Dir) },
+		remove: func(ctx context.Context, d pruneEntry) (string, error) {
+			return deleteBackup(ctx, root, d.Dir)
+		},
+	}
+}
+
+// storePruneTarget prunes the backups of a remote store: verification
+// streams from the store (archive.Verify), deletion is archive.Delete
+// (manifest first). Restore references live beside local directories
+// only, so none are seen here.
+func storePruneTarget(sc *storeChoice) pruneTarget {
+	return pruneTarget{
+		where: sc.Store.String(),
+		scan:  func(ctx context.Context) ([]backupEntry, error) { return scanStore(ctx, sc) },
+		verified: func(ctx context.Context, b backupEntry) (bool, error) {
+			if _, err := archive.Verify(ctx, sc.Store, b.name, archive.VerifyOptions{}); err != nil {
+				return false, ctx.Err()
+			}
+			return true, nil
+		},
+		restoring: func(backupEntry) (string, error) { return "", nil },
+		remove: func(ctx context.Context, d pruneEntry) (string, error) {
+			if err := archive.Delete(ctx, sc.Store, d.name); err != nil {
+				return "", fmt.Errorf("prune %s: %w", d.Dir, err)
+			}
+			return "", nil
+		},
 	}
 }
 
@@ -73,15 +143,22 @@ func backupPrune(c *cli.Context, e env) error {
 	if keep < 0 {
 		return usagef("%s: --keep-last must be >= 0, got %d", commandName(c), keep)
 	}
-	root := c.String("root")
-	report, err := planPrune(c.Context, root, keep)
+	root, sc, err := backupsRoot(c, e)
+	if err != nil {
+		return err
+	}
+	target := dirPruneTarget(root)
+	if sc != nil && sc.Remote() {
+		target = storePruneTarget(sc)
+	}
+	report, err := planPrune(c.Context, target, keep)
 	if err != nil {
 		return err
 	}
 	report.DryRun = c.Bool("dry-run")
 	var delErr error
 	if !report.DryRun {
-		report.Deleted, delErr = deleteBackups(c.Context, root, report)
+		report.Deleted, delErr = deleteBackups(c.Context, target, report)
 	}
 	if c.Bool("json") {
 		return errors.Join(delErr, writeJSON(e.stdout, report))
@@ -101,16 +178,16 @@ func backupPrune(c *cli.Context, e env) error {
 	return delErr
 }
 
-// planPrune decides, newest first, which backups under root go.
-func planPrune(ctx context.Context, root string, keepLast int) (*pruneReport, error) {
-	entries, err := scanBackups(root)
+// planPrune decides, newest first, which backups of the target go.
+func planPrune(ctx context.Context, t pruneTarget, keepLast int) (*pruneReport, error) {
+	entries, err := t.scan(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := &pruneReport{Root: root, KeepLast: keepLast, Deleted: []pruneEntry{}, Kept: []pruneEntry{}}
+	r := &pruneReport{Root: t.where, KeepLast: keepLast, Deleted: []pruneEntry{}, Kept: []pruneEntry{}}
 	complete, verifiedFound := 0, false
 	for _, b := range entries {
-		pe := pruneEntry{Dir: b.Dir, BackupID: b.BackupID, CreatedAt: b.CreatedAt, Status: b.Status}
+		pe := pruneEntry{Dir: b.Dir, BackupID: b.BackupID, CreatedAt: b.CreatedAt, Status: b.Status, name: b.name}
 		if !b.Complete {
 			pe.Reason = keepIncomplete
 			r.Kept = append(r.Kept, pe)
@@ -119,13 +196,13 @@ func planPrune(ctx context.Context, root string, keepLast int) (*pruneReport, er
 		complete++
 		verified := false
 		if !verifiedFound {
-			if _, err := verify.Layout(ctx, b.Dir); err == nil {
-				verified, verifiedFound = true, true
-			} else if ctx.Err() != nil {
-				return nil, ctx.Err()
+			ok, err := t.verified(ctx, b)
+			if err != nil {
+				return nil, err
 			}
+			verified, verifiedFound = ok, ok
 		}
-		restoring, refErr := restoringReason(b.Dir)
+		restoring, refErr := t.restoring(b)
 		switch {
 		case complete <= keepLast:
 			pe.Reason = keepRecent
@@ -165,11 +242,11 @@ func restoringReason(dir string) (string, error) {
 // deleteBackups deletes the planned backups, each under its lock, after
 // checking again that no restore started reading it; a backup that became
 // referenced or locked moves to Kept. It returns the backups deleted.
-func deleteBackups(ctx context.Context, root string, r *pruneReport) ([]pruneEntry, error) {
+func deleteBackups(ctx context.Context, t pruneTarget, r *pruneReport) ([]pruneEntry, error) {
 	deleted := []pruneEntry{}
 	var errs error
 	for _, d := range r.Deleted {
-		reason, err := deleteBackup(ctx, root, d.Dir)
+		reason, err := t.remove(ctx, d)
 		if err != nil {
 			errs = errors.Join(errs, err)
 			reason = err.Error()
