@@ -28,7 +28,7 @@ func TestIssue11BackupVerifyRestoreThroughSeaweedFS(t *testing.T) {
 	require.Equal(t, 0, r.code, r.String())
 	name, objects := published(t, r)
 	assert.Regexp(t, `^fleet-e2e-\d{8}-\d{6}$`, name)
-	assert.Contains(t, r.stdout+r.stderr, "s3://"+f.bucket)
+	assert.Contains(t, r.stdout+r.stderr, "s3://"+f.bucket+"/"+f.prefix)
 	assert.Empty(t, f.stagingDirs(t, f.cache, storeOffsite), "the staging directory is removed once published")
 	assert.Equal(t, atBackup, digests(t, f.s, f.children...), "a backup changes no state")
 	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
@@ -40,8 +40,7 @@ func TestIssue11BackupVerifyRestoreThroughSeaweedFS(t *testing.T) {
 
 	r = f.run(t, nil, "backup", "list", "--config", f.cfg, "--store", storeOffsite)
 	require.Equal(t, 0, r.code, r.String())
-	assert.Contains(t, r.stdout, name)
-	assert.Contains(t, r.stdout, "complete")
+	assert.Regexp(t, `(?m)s3://`+f.bucket+"/"+f.prefix+name+`\s+run-\S+\s+e2e\s+.*\s3\s+ok$`, r.stdout, "listed, 3 members, complete")
 
 	r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", storeOffsite, "--backup", name)
 	require.Equal(t, 0, r.code, r.String())

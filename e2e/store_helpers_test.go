@@ -38,7 +38,8 @@ const (
 
 // weedShare is the SeaweedFS server shared by the tests running at one
 // time: the first user starts it (about 10 s), the last one to end stops
-// it. Each test gets its own bucket. Test-only state, guarded by mu.
+// it. Its bucket e2eBucket is made once; each test's store has its own
+// prefix. Test-only state, guarded by mu.
 var weedShare struct {
 	mu    sync.Mutex
 	srv   *seaweed.Server
@@ -61,6 +62,10 @@ func weedServer(t *testing.T) *seaweed.Server {
 		require.NoError(t, err, "SeaweedFS binary (make weed)")
 		srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
 		require.NoError(t, err)
+		if err := srv.CreateBucket(ctx, e2eBucket); err != nil {
+			srv.Stop()
+			require.NoError(t, err, "create bucket %s", e2eBucket)
+		}
 		weedShare.srv = srv
 	}
 	weedShare.users++
@@ -234,9 +239,12 @@ func (p *s3Proxy) parts(phase int, okOnly bool) map[string][]int {
 // counting proxy) and "local" (a directory).
 type storeFleet struct {
 	*fleet
-	weed   *seaweed.Server
-	proxy  *s3Proxy
-	bucket string
+	weed  *seaweed.Server
+	proxy *s3Proxy
+	// bucket is shared by the tests (SeaweedFS gives every bucket its own
+	// volumes, so a few buckets exhaust the server's); each test's store
+	// has its own prefix.
+	bucket, prefix string
 	// local is the dir store's path.
 	local string
 	// env is the environment every CLI run gets: the S3 credentials and
@@ -246,10 +254,13 @@ type storeFleet struct {
 	cache string
 }
 
-var bucketSeq atomic.Int32
+// e2eBucket is the bucket of every test's store.
+const e2eBucket = "canic-e2e"
 
-// startStoreFleet starts a simulator with fl, SeaweedFS (shared), a fresh
-// bucket and the proxy, and writes the canic.toml with both stores.
+var prefixSeq atomic.Int32
+
+// startStoreFleet starts a simulator with fl, SeaweedFS (shared), the
+// bucket with a fresh prefix and the proxy, and writes the canic.toml with both stores.
 func startStoreFleet(t *testing.T, fl sim.Fleet) *storeFleet {
 	t.Helper()
 	s := simtest.Start(t, sim.Options{Fleet: fl})
@@ -261,10 +272,7 @@ func startStoreFleet(t *testing.T, fl sim.Fleet) *storeFleet {
 	writeConfig(t, f.cfg, s, icpBinary(t))
 
 	sf := &storeFleet{fleet: f, weed: weedServer(t), local: filepath.Join(dir, "store-local"), cache: filepath.Join(dir, "cache")}
-	sf.bucket = fmt.Sprintf("e2e-%d-%d", os.Getpid(), bucketSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.NoError(t, sf.weed.CreateBucket(ctx, sf.bucket))
+	sf.bucket, sf.prefix = e2eBucket, fmt.Sprintf("%s-%d/", t.Name(), prefixSeq.Add(1))
 	sf.proxy = startS3Proxy(t, sf.weed.Endpoint)
 	sf.env = []string{
 		"AWS_ACCESS_KEY_ID=" + sf.weed.AccessKey, "AWS_SECRET_ACCESS_KEY=" + sf.weed.SecretKey,
@@ -273,7 +281,7 @@ func startStoreFleet(t *testing.T, fl sim.Fleet) *storeFleet {
 	}
 	q := strconv.Quote
 	tables := "\n[stores." + storeOffsite + "]\nkind = \"s3\"\nendpoint = " + q(sf.proxy.URL()) + "\nbucket = " + q(sf.bucket) +
-		"\nregion = \"us-east-1\"\npath_style = true\npart_size_mib = 5\n" +
+		"\nprefix = " + q(sf.prefix) + "\nregion = \"us-east-1\"\npath_style = true\npart_size_mib = 5\n" +
 		"\n[stores." + storeLocal + "]\nkind = \"dir\"\npath = " + q(sf.local) + "\n"
 	cfg, err := os.OpenFile(f.cfg, os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
@@ -309,7 +317,7 @@ func (sf *storeFleet) direct(t *testing.T) *s3store.Store {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := s3store.Open(ctx, "direct", store.Settings{Kind: store.KindS3, Endpoint: sf.weed.Endpoint, Bucket: sf.bucket,
-		Region: "us-east-1", PathStyle: true}, s3store.Options{Credentials: credentials.NewStaticV4(sf.weed.AccessKey, sf.weed.SecretKey, "")})
+		Prefix: sf.prefix, Region: "us-east-1", PathStyle: true}, s3store.Options{Credentials: credentials.NewStaticV4(sf.weed.AccessKey, sf.weed.SecretKey, "")})
 	require.NoError(t, err)
 	return s
 }
