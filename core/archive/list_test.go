@@ -119,3 +119,5 @@ func TestLockFleetRefusesSecondHolder(t *testing.T) {
 	_, err = archive.LockFleet(ctx, s, "demo fleet", store.LeaseOptions{Host: "b", PID: 2, TTL: time.Minute})
 	require.NoError(t, err)
 }
+
+func dirstoreOpen(root string) (store.Store, error) { return dirstore.Open(root) }
