@@ -44,31 +44,14 @@ func keepLocalFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "keep-local", Usage: "with a remote store, keep the local staging directory (artifacts included) after publishing"}
 }
 
-// cacheHome is the user cache directory: $XDG_CACHE_HOME, else
-// $HOME/.cache (both from the command's environment).
-func cacheHome(e env) (string, error) {
-	if d := e.getenv("XDG_CACHE_HOME"); d != "" {
-		return d, nil
-	}
-	if h := e.getenv("HOME"); h != "" {
-		return filepath.Join(h, ".cache"), nil
-	}
-	return "", errors.New("no user cache directory: set XDG_CACHE_HOME or HOME, or pass --out/--dir")
-}
-
 // stagingPath is the default local staging directory of backup name for
 // the remote store storeName: <user cache dir>/canic-backup/staging/<store>/<name>.
 func stagingPath(e env, storeName, name string) (string, error) {
-	home, err := cacheHome(e)
+	home, err := userCacheDir(e)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("staging directory of backup %s for store %s: %w (or pass --out/--dir)", name, storeName, err)
 	}
 	return filepath.Join(home, "canic-backup", "staging", layout.FileSafe(storeName), name), nil
-}
-
-// fleetLockKey is the key of the fleet's lease object (archive.LockFleet's).
-func fleetLockKey(fleet string) string {
-	return archive.LocksPrefix + "fleet-" + layout.FileSafe(fleet) + ".json"
 }
 
 // lockTTL is $CANIC_BACKUP_LOCK_TTL, else defaultLockTTL.
@@ -108,7 +91,7 @@ func lockFleet(ctx context.Context, e env, sc *storeChoice, fleet, purpose strin
 	if err != nil {
 		return nil, nil, err
 	}
-	key := fleetLockKey(fleet)
+	key := archive.FleetLockKey(fleet)
 	lease, err := archive.LockFleet(ctx, sc.Store, fleet, store.LeaseOptions{Host: e.getenv(envHost), Purpose: purpose, TTL: ttl})
 	if err != nil {
 		var held *store.HeldError
@@ -284,9 +267,9 @@ func (sr *storeRun) publish(c *cli.Context) (*archive.PublishReport, error) {
 }
 
 // publishedLine is `published NAME to STORE (N objects, X.X MiB in Y.Ys,
-// Z.Z MiB/s)`: N objects in the store, X MiB sent by this call in Y
-// seconds; `, K already there` is added when a resumed publish found K
-// objects already published.
+// Z.Z MiB/s)`: N objects of the backup in the store, X MiB sent by this
+// call (less than the backup's size when a resumed publish found objects
+// already there) in Y seconds.
 func publishedLine(rep *archive.PublishReport, storeName string) string {
 	const mib = 1 << 20
 	secs := rep.Duration.Seconds()
@@ -294,12 +277,8 @@ func publishedLine(rep *archive.PublishReport, storeName string) string {
 	if secs > 0 {
 		rate = float64(rep.UploadedBytes) / mib / secs
 	}
-	s := fmt.Sprintf("published %s to %s (%d objects, %.1f MiB in %.1fs, %.1f MiB/s",
+	return fmt.Sprintf("published %s to %s (%d objects, %.1f MiB in %.1fs, %.1f MiB/s)",
 		rep.Name, storeName, rep.Objects, float64(rep.UploadedBytes)/mib, secs, rate)
-	if rep.Skipped > 0 {
-		s += fmt.Sprintf(", %d already there", rep.Skipped)
-	}
-	return s + ")"
 }
 
 // resumeCommand is `canic-backup backup resume ARGS` with the command's
