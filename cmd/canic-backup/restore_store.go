@@ -143,6 +143,11 @@ func (r *restoreSource) fetch(ctx context.Context, e env, what string, paths []s
 		return err
 	}
 	restorePrintFetched(e, r.choice.Store, rep, time.Since(start))
+	if _, err := os.Stat(filepath.Join(r.dir, layout.ManifestFile)); err != nil {
+		// Not exit 3: nothing was verified and found bad.
+		return fmt.Errorf("%s: backup %s in %s has no %s (not there or incomplete; see `backup list --store %s`): %w",
+			what, r.name, r.choice.Store, layout.ManifestFile, r.choice.Name, store.ErrNotFound)
+	}
 	return nil
 }
 
@@ -162,7 +167,7 @@ func restorePrintFetched(e env, s store.Store, rep *archive.FetchReport, took ti
 	}
 	line := fmt.Sprintf("fetched %d objects (%.1f MiB) from %s in %s", rep.Objects, float64(rep.Bytes)/(1<<20), s, took.Round(time.Millisecond))
 	if kept := rep.Objects - rep.Downloaded; kept > 0 && rep.Downloaded >= 0 {
-		line += fmt.Sprintf(" (%d already present)", kept)
+		line += fmt.Sprintf(" (%d of them already present)", kept)
 	}
 	fmt.Fprintln(e.stderr, line)
 }
