@@ -288,6 +288,56 @@ func TestBackupStoreS3(t *testing.T) {
 		assert.True(t, rec.Released, "the lease is released on the way out")
 	})
 
+	t.Run("paused run resumed and published", func(t *testing.T) {
+		r := f.create(t, nil, "--store", testStoreS3, "--max-steps", "2")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "paused")
+		assert.NotContains(t, r.stdout, "published")
+		staged := f.stagingDirs(t)
+		require.Len(t, staged, 1)
+		paused := filepath.Base(staged[0])
+		assert.Contains(t, r.stderr, "backup "+paused+" is not published to "+url+" until it completes: run `canic-backup backup resume --store "+
+			testStoreS3+" --backup "+paused+" --config "+f.cfg+" --env sim`")
+
+		r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--env", "sim", "--store", testStoreS3, "--backup", paused, "--json-lines")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		require.GreaterOrEqual(t, len(lines), 2)
+		var ev struct {
+			Type   string                `json:"type"`
+			Result archive.PublishReport `json:"result"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-2]), &ev))
+		assert.Equal(t, "published", ev.Type)
+		assert.Equal(t, paused, ev.Result.Name)
+		assert.Contains(t, lines[len(lines)-1], `"type":"result"`, "the result is still the last line")
+		assert.Empty(t, f.stagingDirs(t))
+		_, err := s.Stat(context.Background(), paused+"/"+layout.ManifestFile)
+		require.NoError(t, err)
+		assert.Equal(t, f.allRunning(), f.statuses(t))
+	})
+
+	t.Run("complete staging directory only published", func(t *testing.T) {
+		// A complete backup directory in the staging place (as a run
+		// killed while publishing leaves it): resume publishes it without
+		// starting the executor, skipping the objects already there.
+		const copied = "fleet-" + testFleet + "-20990101-000001"
+		staging := filepath.Join(f.cache, "canic-backup", "staging", testStoreS3, copied)
+		local := filepath.Join(t.TempDir(), "b")
+		r := f.create(t, nil, "--out", local)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		copyTree(t, local, staging)
+		stops := f.stopCalls(t)
+		r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--store", testStoreS3, "--backup", copied)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		got, _ := publishedName(t, r, url)
+		assert.Equal(t, copied, got)
+		assert.Equal(t, stops, f.stopCalls(t), "publishing only runs nothing")
+		assert.NoDirExists(t, staging)
+		r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", testStoreS3, "--backup", copied)
+		require.Equal(t, exitOK, r.code, r.stderr)
+	})
+
 	t.Run("tampered object", func(t *testing.T) {
 		ctx := context.Background()
 		objs, err := s.List(ctx, name+"/")
