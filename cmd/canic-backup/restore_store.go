@@ -35,17 +35,11 @@ type restoreSource struct {
 func (r *restoreSource) remote() bool { return r.choice.Remote() }
 
 // restoreFetchDir is the default local directory a remote backup is
-// fetched into: <user cache dir>/canic-backup/fetch/<store>/<backup>, the
-// user cache dir being $XDG_CACHE_HOME, else $HOME/.cache.
+// fetched into: <user cache dir>/canic-backup/fetch/<store>/<backup>.
 func restoreFetchDir(e env, storeName, backup string) (string, error) {
-	base := e.getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home := e.getenv("HOME")
-		if home == "" {
-			return "", fmt.Errorf("cannot choose a fetch directory for backup %s of store %s: neither $XDG_CACHE_HOME nor $HOME is set; pass --backup-dir DIR",
-				backup, storeName)
-		}
-		base = filepath.Join(home, ".cache")
+	base, err := userCacheDir(e)
+	if err != nil {
+		return "", fmt.Errorf("cannot choose a fetch directory for backup %s of store %s: %w; pass --backup-dir DIR", backup, storeName, err)
 	}
 	return filepath.Join(base, "canic-backup", "fetch", layout.FileSafe(storeName), layout.FileSafe(backup)), nil
 }

@@ -140,6 +140,11 @@ func TestRestoreStoreSeaweed(t *testing.T) {
 	assert.Contains(t, r.stderr, tamperedKey)
 	assert.Equal(t, mutated, simDigests(t, s), "nothing was executed")
 
+	// A backup the bucket does not hold is named as such.
+	r = runApp(t, vars, "restore", "plan", "--config", cfg, "--store", storeName, "--backup", "no-such-backup", "--out", in("none.json"))
+	assert.Equal(t, exitFailure, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "backup no-such-backup in s3://"+bucket+"/"+prefix+" has no "+layout.ManifestFile)
+
 	// The good copy, start to finish.
 	r = runApp(t, vars, "restore", "plan", "--config", cfg, "--store", storeName, "--backup", name, "--require-verified",
 		"--require-restore-ready", "--out", in("plan.json"))

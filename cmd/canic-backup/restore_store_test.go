@@ -157,9 +157,18 @@ func TestRestoreStoreFlagErrors(t *testing.T) {
 		{[]string{"restore", "plan", "--config", cfg, "--store", "nope", "--backup", "x"}, 1, `"nope"`},
 		{[]string{"restore", "apply", "--config", cfg, "--store", "local", "--plan", "plan.json", "--dry-run"}, 2, "--store needs --backup NAME"},
 		{[]string{"restore", "plan", "--config", cfg, "--store", "local", "--backup", "missing-backup"}, 1, "missing-backup"},
+		{[]string{"restore", "plan", "--config", cfg, "--backup", "x"}, 2, "no store is named"},
 	} {
 		r := runRestoreCLI(t, nil, 0, tc.args...)
 		assert.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
 		assert.Contains(t, r.stderr, tc.want, tc.args)
 	}
+	// A journal applied without a backup directory has nowhere to fetch to.
+	r := runRestoreCLI(t, nil, 0, "restore", "apply", "--plan", "plan.json", "--dry-run", "--journal-out", "blocked.json")
+	require.Equal(t, 0, r.code, r.stderr)
+	x := &cliExecutor{IcpPreview: restore.IcpPreview{Network: "local"}, stopped: map[string]bool{}}
+	r = runRestoreCLI(t, cliExecutorOpener(x), 0, "restore", "run", "--config", cfg, "--journal", "blocked.json", "--execute", "--store", "local")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "records no backup_root")
+	assert.Empty(t, x.stopped, "nothing executed")
 }
