@@ -15,6 +15,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/core/verify"
 )
 
 // ErrUnknownArtifact is matched when Fetch is asked for an artifact path
@@ -26,7 +27,10 @@ var ErrUnknownArtifact = errors.New("artifact is not in the manifest")
 // the artifacts opts selects. Each object is hashed while it streams and
 // must match the SHA-256 recorded with it; files are written atomically,
 // and a file already present with the right digest is kept. A fetched
-// artifact directory's checksum is then checked against the manifest.
+// artifact directory's checksum is then checked against the manifest (a
+// mismatch is a *verify.VerificationError with CodeChecksum that matches
+// checksum.ErrMismatch; an object whose bytes differ from its recorded
+// SHA-256 matches store.ErrDigestMismatch).
 // The manifest is written last, so a local manifest means the fetch of
 // the documents completed.
 func Fetch(ctx context.Context, s store.Store, name, dir string, opts FetchOptions) (*FetchReport, error) {
@@ -188,7 +192,8 @@ func (f *fetcher) artifacts(ctx context.Context, m *manifest.FleetBackupManifest
 			if errors.As(err, &me) {
 				me.Path = local
 			}
-			return fmt.Errorf("fetch %s %q to %s: %w", f.s, Key(f.name, p), local, err)
+			ve := &verify.VerificationError{Code: verify.CodeChecksum, Path: local, Message: err.Error(), Err: err}
+			return fmt.Errorf("fetch %s %q to %s: %w", f.s, Key(f.name, p), local, ve)
 		}
 	}
 	return nil

@@ -61,6 +61,7 @@ func TestFetchRefusesCorruptObjects(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "b")
 	_, err = archive.Fetch(ctx, s, "b", dst, archive.FetchOptions{Artifacts: []string{appID}})
 	require.ErrorIs(t, err, checksum.ErrMismatch)
+	assert.Equal(t, verify.CodeChecksum, verify.CodeOf(err))
 	assert.Contains(t, err.Error(), "b/"+appID)
 	assert.Contains(t, err.Error(), s.String())
 
