@@ -13,6 +13,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
 
@@ -117,10 +118,18 @@ func storePruneTarget(sc *storeChoice) pruneTarget {
 		where: sc.Store.String(),
 		scan:  func(ctx context.Context) ([]backupEntry, error) { return scanStore(ctx, sc) },
 		verified: func(ctx context.Context, b backupEntry) (bool, error) {
-			if _, err := archive.Verify(ctx, sc.Store, b.name, archive.VerifyOptions{}); err != nil {
+			_, err := archive.Verify(ctx, sc.Store, b.name, archive.VerifyOptions{})
+			switch {
+			case err == nil:
+				return true, nil
+			case ctx.Err() != nil:
 				return false, ctx.Err()
+			case storeVerifyFailed(err):
+				return false, nil
 			}
-			return true, nil
+			// The store could not be read (network, permissions): whether
+			// the backup is good is unknown, so nothing may be decided.
+			return false, fmt.Errorf("prune: cannot tell whether %s verifies (nothing deleted): %w", b.Dir, err)
 		},
 		restoring: func(backupEntry) (string, error) { return "", nil },
 		remove: func(ctx context.Context, d pruneEntry) (string, error) {
@@ -130,6 +139,17 @@ func storePruneTarget(sc *storeChoice) pruneTarget {
 			return "", nil
 		},
 	}
+}
+
+// storeVerifyFailed reports a verification of a stored backup that read
+// the backup and found it bad (a missing, changed or inconsistent object),
+// as opposed to a store that could not be read.
+func storeVerifyFailed(err error) bool {
+	var ve *verify.VerificationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	return ve.Code != verify.CodeUnreadable || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDigestMismatch)
 }
 
 func backupPrune(c *cli.Context, e env) error {

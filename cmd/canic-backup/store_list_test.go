@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +18,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/stores"
+	"github.com/canic-backup/canic-backup/core/verify"
 	"github.com/canic-backup/canic-backup/internal/seaweed"
 )
 
@@ -223,4 +226,13 @@ func tableFields(out string) [][]string {
 		rows = append(rows, strings.Fields(l))
 	}
 	return rows
+}
+
+// TestStoreVerifyFailed: prune in a store treats a backup found bad as
+// unverified, but a store it could not read as an error (nothing deleted).
+func TestStoreVerifyFailed(t *testing.T) {
+	assert.True(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeChecksum, Path: "s3://b/k"}))
+	assert.True(t, storeVerifyFailed(fmt.Errorf("x: %w", &verify.VerificationError{Code: verify.CodeUnreadable, Err: store.ErrNotFound})))
+	assert.False(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeUnreadable, Err: errors.New("connection refused")}))
+	assert.False(t, storeVerifyFailed(errors.New("connection refused")))
 }
