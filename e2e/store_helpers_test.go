@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
@@ -106,8 +108,10 @@ type s3Call struct {
 type s3Proxy struct {
 	srv   *httptest.Server
 	phase atomic.Int32
-	mu    sync.Mutex
-	calls []*s3Call
+	// inFlight counts requests being forwarded.
+	inFlight atomic.Int32
+	mu       sync.Mutex
+	calls    []*s3Call
 }
 
 type callKey struct{}
@@ -123,6 +127,9 @@ func startS3Proxy(t *testing.T, target string) *s3Proxy {
 			r.SetURL(u)
 			r.Out.Host = r.In.Host
 		},
+		// A request whose client died (the killed run's) ends here; its
+		// call keeps Status 0.
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) },
 		ModifyResponse: func(resp *http.Response) error {
 			if c, ok := resp.Request.Context().Value(callKey{}).(*s3Call); ok {
 				p.mu.Lock()
@@ -139,6 +146,8 @@ func startS3Proxy(t *testing.T, target string) *s3Proxy {
 		p.mu.Lock()
 		p.calls = append(p.calls, c)
 		p.mu.Unlock()
+		p.inFlight.Add(1)
+		defer p.inFlight.Add(-1)
 		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 	}))
 	t.Cleanup(p.srv.Close)
@@ -351,6 +360,55 @@ type bucketBackup struct {
 	Objects     int
 	Bytes       int64
 	HasManifest bool
+}
+
+// settledServerParts waits until the proxy forwards nothing and the
+// server's unfinished uploads stop changing (a killed client's last
+// requests may still be completing), then returns them.
+func (sf *storeFleet) settledServerParts(t *testing.T) map[string]serverUpload {
+	t.Helper()
+	require.Eventually(t, func() bool { return sf.proxy.inFlight.Load() == 0 }, time.Minute, 20*time.Millisecond)
+	prev := sf.serverParts(t)
+	for i := 0; i < 60; i++ {
+		time.Sleep(500 * time.Millisecond)
+		cur := sf.serverParts(t)
+		if reflect.DeepEqual(prev, cur) {
+			return cur
+		}
+		prev = cur
+	}
+	t.Fatalf("the server's multipart uploads never settled: %v", prev)
+	return nil
+}
+
+// serverParts asks the server (not through the proxy) for the unfinished
+// multipart uploads below the store's prefix: per upload id, its key
+// relative to the prefix and the part numbers the server holds.
+func (sf *storeFleet) serverParts(t *testing.T) map[string]serverUpload {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := sf.weed.Client()
+	require.NoError(t, err)
+	out := map[string]serverUpload{}
+	for u := range c.ListIncompleteUploads(ctx, sf.bucket, sf.prefix, true) {
+		require.NoError(t, u.Err)
+		res, err := minio.Core{Client: c}.ListObjectParts(ctx, sf.bucket, u.Key, u.UploadID, 0, 10000)
+		require.NoError(t, err)
+		su := serverUpload{Key: strings.TrimPrefix(u.Key, sf.prefix)}
+		for _, p := range res.ObjectParts {
+			su.Parts = append(su.Parts, p.PartNumber)
+		}
+		sort.Ints(su.Parts)
+		out[u.UploadID] = su
+	}
+	return out
+}
+
+// serverUpload is an unfinished multipart upload on the server.
+type serverUpload struct {
+	Key   string
+	Parts []int
 }
 
 // stagingDirs lists the staging directories of store under the fleet's

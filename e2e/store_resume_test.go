@@ -1,20 +1,27 @@
 package e2e
 
 import (
+	"context"
+	"io"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/core/wire"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
 // TestIssue11KilledMultipartUploadResumes: `backup create --store offsite`
 // of a fleet whose artifacts take several 5 MiB parts is SIGKILLed (kill
 // point store.part-uploaded in the main process) after its third part
-// upload, mid-publish. `backup resume --store offsite --backup NAME`, with
+// upload, mid-publish. Once its lease expired (a 4 s TTL here), `backup resume --store offsite --backup NAME`, with
 // the name of the staging directory left behind, completes and publishes;
 // the proxy in front of SeaweedFS shows that no part the killed run had
 // finished was uploaded again (the resumed uploads send exactly the part
@@ -26,7 +33,9 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	atBackup := digests(t, f.s, f.children...)
 
 	f.proxy.setPhase(1)
-	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3"}, f.createArgs()...)
+	// A short lease: the killed run's lock must expire before the resume
+	// may take it over.
+	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3", "CANIC_BACKUP_LOCK_TTL=4s"}, f.createArgs()...)
 	r := rc.wait(t)
 	ws, ok := rc.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
@@ -41,43 +50,63 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 		assert.False(t, b.HasManifest, "backup %s is not published (no manifest) before the resume", n)
 	}
 	done1 := f.proxy.parts(1, true)
-	sent1 := f.proxy.parts(1, false)
+	onServer := f.settledServerParts(t)
+	require.NotEmpty(t, onServer, "the killed run left multipart uploads")
 	finished := 0
 	for _, ns := range done1 {
 		finished += len(ns)
 	}
 	require.GreaterOrEqual(t, finished, 3, "the killed run finished at least 3 parts: %v", done1)
 
+	// The dead run's lease names it; once it expired the resume takes over.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	obj, err := f.direct(t).Get(ctx, "locks/fleet-e2e.json")
+	require.NoError(t, err)
+	raw, err := io.ReadAll(obj.Body)
+	_ = obj.Body.Close()
+	require.NoError(t, err)
+	var held store.LeaseRecord
+	require.NoError(t, wire.Unmarshal(raw, &held))
+	assert.Equal(t, rc.cmd.Process.Pid, held.PID)
+	assert.False(t, held.Released)
+	expires, err := time.Parse(time.RFC3339Nano, held.ExpiresAt)
+	require.NoError(t, err)
+	time.Sleep(time.Until(expires) + 200*time.Millisecond)
+
 	r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--env", envAgent, "--store", storeOffsite, "--backup", name)
 	require.Equal(t, 0, r.code, r.String())
+	assert.Contains(t, r.stderr, "took over expired lock")
+	assert.Contains(t, r.stderr, "pid "+strconv.Itoa(rc.cmd.Process.Pid))
 	got, _ := published(t, r)
 	assert.Equal(t, name, got)
 	assert.Empty(t, f.stagingDirs(t, f.cache, storeOffsite), "the staging directory is removed once published")
 
 	sent2 := f.proxy.parts(2, false)
+	t.Logf("parts on the server after the kill %v; parts sent by the resume %v", onServer, sent2)
+	// Per upload left by the killed run, the resume sent exactly the parts
+	// the server did not hold: none again, none skipped.
 	resumed := 0
-	for id, before := range done1 {
-		again, ok := sent2[id]
-		if !ok {
-			continue // that upload had finished all its parts, or was completed before the kill
-		}
-		resumed++
-		assert.Empty(t, intersect(before, again), "upload %s: parts finished before the kill uploaded again", id)
-		// The resumed upload sends exactly the parts the killed run did not finish.
-		last := max(maxOf(before), maxOf(again))
+	for id, u := range onServer {
+		info, err := f.direct(t).Stat(ctx, strings.TrimPrefix(u.Key, ".canic-incoming/"))
+		require.NoError(t, err, "the object of upload %s (%s) is published", id, u.Key)
 		var missing []int
-		for n := 1; n <= last; n++ {
-			if !contains(before, n) {
+		for n := 1; int64(n-1)*partSize < info.Size; n++ {
+			if !contains(u.Parts, n) {
 				missing = append(missing, n)
 			}
 		}
-		assert.Subset(t, missing, again, "upload %s resumed parts", id)
-		for _, n := range missing {
-			assert.True(t, contains(again, n) || contains(sent1[id], n),
-				"upload %s part %d: neither finished before the kill nor sent by the resume", id, n)
+		assert.Equal(t, missing, sent2[id], "upload %s of %s (%d bytes): parts on the server before the resume %v", id, u.Key, info.Size, u.Parts)
+		assert.Empty(t, intersect(done1[id], sent2[id]), "upload %s: parts finished before the kill uploaded again", id)
+		if len(sent2[id]) > 0 && len(u.Parts) > 0 {
+			resumed++
 		}
 	}
-	require.Positive(t, resumed, "the resume continued an upload the killed run started: before %v, after %v", done1, sent2)
+	require.Positive(t, resumed, "the resume continued an upload the killed run had started")
+	for id := range sent2 {
+		_, known := onServer[id]
+		assert.True(t, known || f.proxy.count(2, "initiate") > 0, "upload %s is either resumed or started by the resume", id)
+	}
 
 	inBucket := f.backupsInBucket(t)
 	require.Len(t, inBucket, 1)
@@ -88,6 +117,9 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", storeOffsite, "--backup", name)
 	require.Equal(t, 0, r.code, r.String())
 }
+
+// partSize is the offsite store's part_size_mib in bytes.
+const partSize = 5 << 20
 
 func contains(ns []int, n int) bool {
 	for _, m := range ns {
@@ -106,12 +138,4 @@ func intersect(a, b []int) []int {
 		}
 	}
 	return out
-}
-
-func maxOf(ns []int) int {
-	m := 0
-	for _, n := range ns {
-		m = max(m, n)
-	}
-	return m
 }
