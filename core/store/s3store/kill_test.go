@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/s3store"
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // A process SIGKILLed in the middle of a multipart upload leaves its
@@ -71,4 +73,42 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	got, err := store.Verify(ctx, s, "killed.bin")
 	require.NoError(t, err)
 	assert.Equal(t, int64(len(data)), got.Size)
+}
+
+// The kill point store.part-uploaded fires after each finished part: a
+// helper told to die at the second one leaves exactly two parts, and the
+// next Put sends only the other four.
+func TestKillPointPartUploaded(t *testing.T) {
+	prefix := freshPrefix(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Env = append(os.Environ(), envHelper+"=upload", envEndpoint+"="+server.Endpoint, envPrefix+"="+prefix,
+		"AWS_ACCESS_KEY_ID="+server.AccessKey, "AWS_SECRET_ACCESS_KEY="+server.SecretKey,
+		killpoint.EnvKill+"="+killpoint.StorePartUploaded+":2")
+	done := make(chan error, 1)
+	require.NoError(t, cmd.Start())
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, out.String())
+		ws, ok := ee.Sys().(syscall.WaitStatus)
+		require.True(t, ok)
+		require.True(t, ws.Signaled(), "helper was not killed: %s", out.String())
+		assert.Equal(t, syscall.SIGKILL, ws.Signal())
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("kill point never fired: %s", out.String())
+	}
+
+	ctx := context.Background()
+	tr := newCounting()
+	s, err := s3store.Open(ctx, "test", settings(prefix), s3store.Options{Credentials: creds(), Transport: tr, Concurrency: 1})
+	require.NoError(t, err)
+	data := resumeData()
+	_, err = s.Put(ctx, "killed.bin", bytes.NewReader(data), store.PutOptions{IfAbsent: true})
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), tr.parts.Load(), "6 parts, 2 finished before the kill")
 }
