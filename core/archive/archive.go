@@ -18,7 +18,8 @@ type PublishOptions struct {
 	// RemoveLocal deletes each local artifact file once its object is
 	// published with the same SHA-256 (documents are kept).
 	RemoveLocal bool
-	// Progress, when set, is called once per object published or skipped.
+	// Progress, when set, is called once per object published or skipped,
+	// never concurrently (uploads run in parallel; calls are serialized).
 	Progress func(PublishEvent)
 }
 
