@@ -336,6 +336,21 @@ func TestBackupStoreS3(t *testing.T) {
 		assert.NoDirExists(t, staging)
 		r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", testStoreS3, "--backup", copied)
 		require.Equal(t, exitOK, r.code, r.stderr)
+
+		// Another backup staged under the same name: the store keeps the
+		// published manifest, the publish fails naming the store and the
+		// command that retries it, and the staging directory is kept.
+		other := filepath.Join(t.TempDir(), "b")
+		r = f.create(t, nil, "--out", other)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		copyTree(t, other, staging)
+		r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--store", testStoreS3, "--backup", copied)
+		assert.Equal(t, exitFailure, r.code, r.stdout)
+		assert.Contains(t, r.stderr, "publish backup "+copied+" from "+staging+" to store "+url)
+		assert.Contains(t, r.stderr, "run `canic-backup backup resume --store "+testStoreS3+" --backup "+copied+" --config "+f.cfg+"` to retry the publish")
+		assert.NotContains(t, r.stdout, "published")
+		assert.DirExists(t, staging)
+		require.NoError(t, os.RemoveAll(staging))
 	})
 
 	t.Run("tampered object", func(t *testing.T) {
