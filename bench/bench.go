@@ -16,6 +16,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/seaweed"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -51,6 +52,8 @@ type options struct {
 	// AgentMaxInFlight, when positive, sets the agent executor's
 	// max_in_flight (chunk calls in flight across its transfers).
 	AgentMaxInFlight int
+	// PartSizeMiB is the S3 store's multipart part size (store-s3).
+	PartSizeMiB int
 }
 
 // result is one contender's measurements.
@@ -65,6 +68,12 @@ type result struct {
 	// Verified is true when `canic-backup backup verify` accepted the
 	// backup (canic-backup contenders only).
 	Verified bool `json:"verified"`
+	// DataMiB is the backup's size in its store and MiBps DataMiB over
+	// WallSeconds (store contenders); PublishMiBps is the upload rate the
+	// S3 contender's published line reports.
+	DataMiB      float64 `json:"data_mib,omitempty"`
+	MiBps        float64 `json:"mib_per_s,omitempty"`
+	PublishMiBps float64 `json:"publish_mib_per_s,omitempty"`
 }
 
 // ratio compares contender (a) with another.
@@ -84,6 +93,7 @@ type report struct {
 	Results         []result          `json:"results"`
 	Ratios          []ratio           `json:"ratios"`
 	Checksum        *checksumResult   `json:"checksum,omitempty"`
+	Store           *storeRatio       `json:"store,omitempty"`
 	Command         string            `json:"command"`
 	Env             map[string]string `json:"env,omitempty"`
 }
@@ -106,8 +116,23 @@ func run(ctx context.Context, o options) (*report, error) {
 			return nil, fmt.Errorf("build canic-backup: %w: %s", err, out)
 		}
 	}
+	var weed *seaweed.Server
 	for _, name := range o.Contenders {
-		res, err := runContender(ctx, o, name)
+		if name == contenderStoreS3 && weed == nil {
+			srv, err := startWeed(ctx, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+			if err != nil {
+				return rep, fmt.Errorf("contender %s: %w", name, err)
+			}
+			defer srv.Stop()
+			weed = srv
+		}
+		var res result
+		var err error
+		if isStoreContender(name) {
+			res, err = runStoreContender(ctx, o, name, weed)
+		} else {
+			res, err = runContender(ctx, o, name)
+		}
 		if err != nil {
 			return rep, fmt.Errorf("contender %s: %w", name, err)
 		}
@@ -124,6 +149,7 @@ func run(ctx context.Context, o options) (*report, error) {
 			}
 		}
 	}
+	rep.Store = storeComparison(rep.Results)
 	rep.Canisters = o.targets()
 	if o.ChecksumSize > 0 {
 		c, err := compareChecksum(ctx, filepath.Join(o.Work, "checksum"), o.ChecksumSize)
@@ -186,7 +212,8 @@ func runContender(ctx context.Context, o options, name string) (result, error) {
 		cmd = exec.CommandContext(ctx, o.Bin, "backup", "create", "--config", cfg, "--env", name, "--out", out,
 			"--concurrency", strconv.Itoa(o.Concurrency))
 	default:
-		return res, fmt.Errorf("unknown contender %q (want %s, %s or %s)", name, contenderICPLoop, contenderDFX, contenderAgent)
+		return res, fmt.Errorf("unknown contender %q (want %s, %s, %s, %s, %s or %s)", name, contenderICPLoop, contenderDFX, contenderAgent,
+			contenderStore, contenderStoreDir, contenderStoreS3)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -35,7 +35,8 @@ func mainErr(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.ICP, "icp", "", "icp binary (default $CANIC_ICP_BIN, else icp on PATH)")
 	fs.IntVar(&o.AgentMaxInFlight, "agent-max-in-flight", 0, "agent executor max_in_flight (0: the executor's default)")
 	fs.StringVar(&o.Bin, "bin", "", "canic-backup binary (default: go build it)")
-	fs.StringVar(&contenders, "contenders", "icp-loop,dfx,agent", "contenders to run, comma-separated")
+	fs.StringVar(&contenders, "contenders", "icp-loop,dfx,agent", "contenders to run, comma-separated; \"store\" (= store-dir,store-s3) backs up through the agent into a dir store and a SeaweedFS bucket")
+	fs.IntVar(&o.PartSizeMiB, "part-size-mib", 16, "multipart part size of the S3 store (store-s3)")
 	fs.StringVar(&checksumSize, "checksum-size", "256MiB", "artifact size of the checksum comparison with sha256sum (0 skips it)")
 	fs.StringVar(&work, "work", "", "scratch directory (default: a temporary one, removed)")
 	fs.BoolVar(&keep, "keep", false, "keep the scratch directory")
@@ -61,6 +62,7 @@ func mainErr(args []string, stdout io.Writer) error {
 			o.Contenders = append(o.Contenders, c)
 		}
 	}
+	o.Contenders = expandContenders(o.Contenders)
 	if work == "" {
 		if work, err = os.MkdirTemp("", "canic-bench-*"); err != nil {
 			return err
@@ -102,6 +104,18 @@ func printTable(w io.Writer, r *report) {
 		fmt.Fprintf(tw, "%s\t%.2fs\t%.2fs\t%.0f MiB\t%s\n", res.Name, res.WallSeconds, res.DowntimeSeconds, res.PeakRSSMiB, verified)
 	}
 	_ = tw.Flush()
+	for _, res := range r.Results {
+		if isStoreContender(res.Name) {
+			fmt.Fprintf(w, "%s: %.0f MiB in %.2fs, %.1f MiB/s", res.Name, res.DataMiB, res.WallSeconds, res.MiBps)
+			if res.PublishMiBps > 0 {
+				fmt.Fprintf(w, " (upload alone %.1f MiB/s)", res.PublishMiBps)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if q := r.Store; q != nil {
+		fmt.Fprintf(w, "s3 store / dir store: wall %.2fx, throughput %.2fx\n", q.Wall, q.Throughput)
+	}
 	for _, q := range r.Ratios {
 		fmt.Fprintf(w, "icp-loop / %s: wall %.1fx, fleet downtime %.1fx\n", q.Against, q.Wall, q.Downtime)
 	}
