@@ -23,7 +23,8 @@ import (
 // one runs and publishes; the other exits non-zero naming the holder's
 // host, pid and start time. The bucket holds exactly one backup and every
 // canister runs. Then a lease left by a host-x whose expiry passed is
-// taken over by the next create, which logs the takeover naming host-x.
+// taken over by the next create (its store named by $CANIC_BACKUP_STORE),
+// which logs the takeover naming host-x.
 func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 3, Depth: 1, Size: 1 << 20, Seed: 5})
@@ -72,7 +73,9 @@ func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
 	past := func() time.Time { return time.Now().Add(-time.Hour) }
 	_, err := archive.LockFleet(ctx, f.direct(t), "e2e", store.LeaseOptions{Host: "host-x", PID: 4242, Purpose: "backup create", TTL: time.Second, Now: past})
 	require.NoError(t, err)
-	r := f.run(t, []string{"CANIC_BACKUP_HOST=host-c"}, f.createArgs()...)
+	// This run names its store through the environment variable.
+	r := f.run(t, []string{"CANIC_BACKUP_HOST=host-c", "CANIC_BACKUP_STORE=" + storeOffsite},
+		"backup", "create", "--config", f.cfg, "--env", envAgent)
 	require.Equal(t, 0, r.code, r.String())
 	assert.Regexp(t, `took over expired lock .*held by host host-x pid 4242 since `, r.stderr)
 	second, _ := published(t, r)
