@@ -21,12 +21,14 @@ import (
 // TestIssue11KilledMultipartUploadResumes: `backup create --store offsite`
 // of a fleet whose artifacts take several 5 MiB parts is SIGKILLed (kill
 // point store.part-uploaded in the main process) after its third part
-// upload, mid-publish. Once its lease expired (a 4 s TTL here), `backup resume --store offsite --backup NAME`, with
-// the name of the staging directory left behind, completes and publishes;
-// the proxy in front of SeaweedFS shows that no part the killed run had
-// finished was uploaded again (the resumed uploads send exactly the part
-// numbers missing), no canister is left stopped, and the bucket's backup
-// verifies.
+// upload, mid-publish. Once its lease expired (a 6 s TTL here, renewed
+// every 1.5 s), `backup resume --store offsite --backup NAME`, with the
+// name of the staging directory left behind, takes the lock over naming
+// the dead pid, completes and publishes. Per multipart upload the killed
+// run left, the resume sends exactly the parts the server did not hold
+// (listed from the server once the killed client's last requests settled;
+// none that the proxy saw finish before the kill), no canister is left
+// stopped, and the bucket's backup verifies.
 func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 2, Depth: 1, Size: 32 << 20, Seed: 11})
@@ -35,7 +37,7 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	f.proxy.setPhase(1)
 	// A short lease: the killed run's lock must expire before the resume
 	// may take it over.
-	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3", "CANIC_BACKUP_LOCK_TTL=4s"}, f.createArgs()...)
+	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3", "CANIC_BACKUP_LOCK_TTL=6s"}, f.createArgs()...)
 	r := rc.wait(t)
 	ws, ok := rc.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
