@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -92,7 +93,12 @@ func lockFleet(ctx context.Context, e env, sc *storeChoice, fleet, purpose strin
 		return nil, nil, err
 	}
 	key := archive.FleetLockKey(fleet)
-	lease, err := archive.LockFleet(ctx, sc.Store, fleet, store.LeaseOptions{Host: e.getenv(envHost), Purpose: purpose, TTL: ttl})
+	host := e.getenv(envHost)
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	lease, err := archive.LockFleet(ctx, sc.Store, fleet, store.LeaseOptions{Host: host, Purpose: purpose, TTL: ttl,
+		HolderGone: holderGone(host)})
 	if err != nil {
 		var held *store.HeldError
 		if errors.As(err, &held) {
@@ -103,7 +109,11 @@ func lockFleet(ctx context.Context, e env, sc *storeChoice, fleet, purpose strin
 		return nil, nil, fmt.Errorf("store %s: take the lock of fleet %s (%s): %w", sc.Store.String(), fleet, key, err)
 	}
 	if prev := lease.TakenOver(); prev != nil {
-		fmt.Fprintf(e.stderr, "took over expired lock %s in %s: held by %s\n", key, sc.Store.String(), prev)
+		what := "expired lock"
+		if exp, err := time.Parse(time.RFC3339Nano, prev.ExpiresAt); err == nil && time.Now().Before(exp) {
+			what = "lock of a run that no longer exists"
+		}
+		fmt.Fprintf(e.stderr, "took over %s %s in %s: held by %s\n", what, key, sc.Store.String(), prev)
 	}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	keepCtx, stopKeep := context.WithCancel(ctx)
@@ -120,6 +130,29 @@ func lockFleet(ctx context.Context, e env, sc *storeChoice, fleet, purpose strin
 		}
 	}()
 	return l, runCtx, nil
+}
+
+// holderGone reports a lease holder that was a process of this host and no
+// longer exists (a run killed before it could release): its lease is taken
+// over at once rather than after its expiry, so `backup resume` right after
+// a crash is not refused by the dead run's own lock. A pid that exists
+// again (reused) keeps the lease until it expires: the safe direction.
+// Host identities must be unique per machine (CANIC_BACKUP_HOST or the
+// host name), which containers sharing a host name would break.
+func holderGone(host string) func(store.LeaseRecord) bool {
+	return func(r store.LeaseRecord) bool {
+		if host == "" || r.Host != host || r.PID <= 0 || r.PID == os.Getpid() {
+			return false
+		}
+		return !processAlive(r.PID)
+	}
+}
+
+// processAlive reports whether pid names a process of this host (one we
+// may not signal counts as alive).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Lost returns the error of a lost lease (nil while it is held): the work

@@ -78,6 +78,11 @@ type LeaseOptions struct {
 	Skew time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// HolderGone, when set, reports a live-looking holder known to be gone
+	// (typically a process of this very host that no longer exists, killed
+	// before it could release); its lease is taken over at once instead of
+	// after its expiry, and reported by TakenOver like an expired one.
+	HolderGone func(LeaseRecord) bool
 }
 
 func (o LeaseOptions) withDefaults() LeaseOptions {
@@ -111,7 +116,8 @@ type Lease struct {
 
 // AcquireLease takes the lease lock at key in s. The lock object is created
 // with a conditional create; a present record that is released, or whose
-// lease expired (by more than opts.Skew), is replaced by compare-and-swap on
+// lease expired (by more than opts.Skew) or whose holder opts.HolderGone
+// reports gone, is replaced by compare-and-swap on
 // its ETag, and the replaced record is reported by TakenOver. A live record
 // of another owner yields a *HeldError (errors.Is ErrLocked) naming its
 // host, pid, start time and expiry.
@@ -150,7 +156,11 @@ func AcquireLease(ctx context.Context, s Store, key string, opts LeaseOptions) (
 		if perr != nil && !cur.Released {
 			return nil, fmt.Errorf("lease lock %s %q: field expires_at = %q: %w", s.String(), key, cur.ExpiresAt, perr)
 		}
-		if !cur.Released && !opts.Now().After(exp.Add(opts.Skew)) {
+		live := !cur.Released && !opts.Now().After(exp.Add(opts.Skew))
+		if live && opts.HolderGone != nil && opts.HolderGone(cur) {
+			live = false
+		}
+		if live {
 			return nil, &HeldError{Store: s.String(), Key: key, Holder: cur}
 		}
 		err = l.write(ctx, PutOptions{IfMatch: etag})

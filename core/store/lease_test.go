@@ -84,3 +84,28 @@ func TestVerifyingReader(t *testing.T) {
 	assert.Equal(t, sum, de.Want)
 	assert.Contains(t, err.Error(), `sha256 mismatch for "k"`)
 }
+
+// TestLeaseHolderGoneIsTakenOverAtOnce: a live lease whose holder the
+// caller knows to be gone is taken over before its expiry and reported by
+// TakenOver; without that knowledge it is refused.
+func TestLeaseHolderGoneIsTakenOverAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s, err := dirstore.Open(t.TempDir())
+	require.NoError(t, err)
+	first, err := store.AcquireLease(ctx, s, "locks/run", store.LeaseOptions{Host: "h", PID: 41, TTL: time.Hour})
+	require.NoError(t, err)
+
+	_, err = store.AcquireLease(ctx, s, "locks/run", store.LeaseOptions{Host: "h", PID: 42, TTL: time.Hour,
+		HolderGone: func(r store.LeaseRecord) bool { return r.PID == 7 }})
+	require.ErrorIs(t, err, store.ErrLocked, "a holder not reported gone keeps its lease")
+
+	var asked store.LeaseRecord
+	second, err := store.AcquireLease(ctx, s, "locks/run", store.LeaseOptions{Host: "h", PID: 42, TTL: time.Hour,
+		HolderGone: func(r store.LeaseRecord) bool { asked = r; return r.Host == "h" && r.PID == 41 }})
+	require.NoError(t, err)
+	assert.Equal(t, 41, asked.PID)
+	require.NotNil(t, second.TakenOver())
+	assert.Equal(t, 41, second.TakenOver().PID)
+	require.ErrorIs(t, first.Renew(ctx), store.ErrLeaseLost, "the gone holder, were it alive after all, loses on its next renewal")
+	require.NoError(t, second.Release(ctx))
+}

@@ -21,6 +21,10 @@ import (
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
+// smallObject is the size below which Put sends an object from a small
+// buffer of its own, outside the part budget.
+const smallObject = 64 << 10
+
 // Put streams r to key; see the package doc for the single-PUT and
 // staged multipart paths.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.PutOptions) (store.ObjectInfo, error) {
@@ -28,31 +32,57 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
 	r = ctxReader{ctx, r}
-	// Buffer up to one part, growing as needed (small documents such as
-	// lease records stay small).
-	var head bytes.Buffer
-	_, err := io.CopyN(&head, r, s.partSize)
-	if err := ctx.Err(); err != nil {
-		return store.ObjectInfo{}, s.opErr("put", key, err)
+	// Small documents (lease records, journals) are read into a small
+	// buffer and sent without a part token, so a lease renewal never waits
+	// behind large uploads.
+	small := make([]byte, smallObject)
+	n, err := io.ReadFull(r, small)
+	if cerr := ctx.Err(); cerr != nil {
+		return store.ObjectInfo{}, s.opErr("put", key, cerr)
 	}
-	first := head.Bytes()
-	switch {
-	case errors.Is(err, io.EOF):
-		info, err := s.putSingle(ctx, key, first, opts)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		info, err := s.putSingle(ctx, key, small[:n], opts)
 		if err != nil {
 			return store.ObjectInfo{}, s.opErr("put", key, err)
 		}
 		return info, nil
-	case err != nil:
+	}
+	if err != nil {
+		return store.ObjectInfo{}, s.opErr("put", key, err)
+	}
+	// Larger: the first part goes into a pooled part buffer under a part
+	// token (released by putMultipart, or here).
+	if err := s.acquire(ctx); err != nil {
+		return store.ObjectInfo{}, s.opErr("put", key, err)
+	}
+	buf := s.partBuffer()
+	copy(*buf, small)
+	m, err := io.ReadFull(r, (*buf)[n:])
+	first := (*buf)[:n+m]
+	if cerr := ctx.Err(); cerr != nil {
+		s.release(buf)
+		return store.ObjectInfo{}, s.opErr("put", key, cerr)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		info, err := s.putSingle(ctx, key, first, opts)
+		s.release(buf)
+		if err != nil {
+			return store.ObjectInfo{}, s.opErr("put", key, err)
+		}
+		return info, nil
+	}
+	if err != nil {
+		s.release(buf)
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
 	if opts.IfAbsent {
 		// Fail fast before streaming; the publishing copy re-checks atomically.
 		if _, err := s.Stat(ctx, key); err == nil {
+			s.release(buf)
 			return store.ObjectInfo{}, s.opErr("put", key, store.ErrExists)
 		}
 	}
-	info, err := s.putMultipart(ctx, key, first, r, opts)
+	info, err := s.putMultipart(ctx, key, first, buf, r, opts)
 	if err != nil {
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
@@ -150,13 +180,14 @@ func (s *Store) findUpload(ctx context.Context, object string) (string, map[int]
 	return id, parts, nil
 }
 
-// partUploader uploads parts with bounded concurrency and remembers the
-// first failure.
+// partUploader uploads parts concurrently and remembers the first
+// failure. Every part holds one of the Store's part tokens from before its
+// buffer is filled until its upload ends, so the Store never buffers more
+// than its Concurrency parts (plus one first part per Put).
 type partUploader struct {
 	s      *Store
 	object string
 	id     string
-	sem    chan struct{}
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	done   []minio.CompletePart
@@ -170,12 +201,42 @@ func (u *partUploader) failed() error {
 	return u.err
 }
 
-func (u *partUploader) upload(ctx context.Context, num int, data []byte, md5b64 string) {
-	u.sem <- struct{}{}
+// acquire takes a part token of the Store, or fails when ctx ends.
+func (s *Store) acquire(ctx context.Context) error {
+	select {
+	case s.parts <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release returns a part token and, when buf is a pooled part buffer, the
+// buffer.
+func (s *Store) release(buf *[]byte) {
+	if buf != nil {
+		s.bufs.Put(buf)
+	}
+	<-s.parts
+}
+
+// partBuffer returns a pooled buffer of one part size.
+func (s *Store) partBuffer() *[]byte {
+	if b, ok := s.bufs.Get().(*[]byte); ok && int64(cap(*b)) == s.partSize {
+		*b = (*b)[:s.partSize]
+		return b
+	}
+	b := make([]byte, s.partSize)
+	return &b
+}
+
+// upload sends one part in the background; the caller holds a part token,
+// which the upload releases (with buf, when pooled) when it ends.
+func (u *partUploader) upload(ctx context.Context, num int, data []byte, buf *[]byte, md5b64 string) {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		defer func() { <-u.sem }()
+		defer u.s.release(buf)
 		p, err := u.s.core.PutObjectPart(ctx, u.s.bucket, u.object, u.id, num, bytes.NewReader(data), int64(len(data)),
 			minio.PutObjectPartOptions{Md5Base64: md5b64})
 		u.mu.Lock()
@@ -193,46 +254,61 @@ func (u *partUploader) upload(ctx context.Context, num int, data []byte, md5b64 
 	}()
 }
 
-func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io.Reader, opts store.PutOptions) (store.ObjectInfo, error) {
+// putMultipart uploads first (a full part in firstBuf, whose part token the
+// caller holds and putMultipart releases) and the rest of r as a staged
+// multipart upload, then publishes it under key.
+func (s *Store) putMultipart(ctx context.Context, key string, first []byte, firstBuf *[]byte, r io.Reader, opts store.PutOptions) (store.ObjectInfo, error) {
 	staging := s.prefix + stagingDir + key
 	id, existing, err := s.findUpload(ctx, staging)
 	if err != nil {
+		s.release(firstBuf)
 		return store.ObjectInfo{}, err
 	}
 	if id == "" {
 		if id, err = s.core.NewMultipartUpload(ctx, s.bucket, staging, minio.PutObjectOptions{ContentType: opts.ContentType}); err != nil {
+			s.release(firstBuf)
 			return store.ObjectInfo{}, fmt.Errorf("start multipart upload: %w", err)
 		}
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	up := &partUploader{s: s, object: staging, id: id, sem: make(chan struct{}, s.conc), cancel: cancel}
+	up := &partUploader{s: s, object: staging, id: id, cancel: cancel}
 	h := sha256.New()
 	var size int64
 	num := 0
-	handle := func(buf []byte) {
+	// handle hashes one part and uploads it unless the server already
+	// holds it; the caller holds a part token, which handle passes on to
+	// the upload or releases.
+	handle := func(data []byte, buf *[]byte) {
 		num++
-		h.Write(buf)
-		size += int64(len(buf))
-		md := md5.Sum(buf)
-		if p, ok := existing[num]; ok && p.Size == int64(len(buf)) && strings.Trim(p.ETag, `"`) == hex.EncodeToString(md[:]) {
+		h.Write(data)
+		size += int64(len(data))
+		md := md5.Sum(data)
+		if p, ok := existing[num]; ok && p.Size == int64(len(data)) && strings.Trim(p.ETag, `"`) == hex.EncodeToString(md[:]) {
 			up.mu.Lock()
 			up.done = append(up.done, minio.CompletePart{PartNumber: num, ETag: p.ETag})
 			up.mu.Unlock()
+			s.release(buf)
 			return
 		}
-		up.upload(uctx, num, buf, base64.StdEncoding.EncodeToString(md[:]))
+		up.upload(uctx, num, data, buf, base64.StdEncoding.EncodeToString(md[:]))
 	}
-	handle(first)
+	handle(first, firstBuf)
 	for up.failed() == nil {
-		next := make([]byte, s.partSize)
-		n, rerr := io.ReadFull(r, next)
+		if err := s.acquire(uctx); err != nil {
+			break // a failed part cancelled uctx (reported below) or ctx ended
+		}
+		buf := s.partBuffer()
+		n, rerr := io.ReadFull(r, *buf)
 		if err := ctx.Err(); err != nil {
+			s.release(buf)
 			up.wg.Wait()
 			return store.ObjectInfo{}, err
 		}
 		if n > 0 {
-			handle(next[:n])
+			handle((*buf)[:n], buf)
+		} else {
+			s.release(buf)
 		}
 		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
 			break

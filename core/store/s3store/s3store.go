@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -27,7 +28,10 @@ type Options struct {
 	Transport http.RoundTripper
 	// Credentials overrides the environment/credentials-file chain.
 	Credentials *credentials.Credentials
-	// Concurrency is the number of parts uploaded at once (default 4).
+	// Concurrency is the number of parts buffered and uploaded at once
+	// by the whole Store, across concurrent Puts (default 4); it bounds the
+	// memory of multipart uploads to about (Concurrency + concurrent Puts)
+	// × part size.
 	Concurrency int
 }
 
@@ -39,6 +43,10 @@ type Store struct {
 	partSize int64
 	conc     int
 	desc     string
+	// parts holds one token per part being read or uploaded by any Put
+	// of this Store; bufs recycles the part buffers.
+	parts chan struct{}
+	bufs  sync.Pool
 	// copyLimit is the largest object published by one CopyObject.
 	copyLimit int64
 }
@@ -89,6 +97,7 @@ func Open(ctx context.Context, name string, s store.Settings, o Options) (*Store
 	if st.conc <= 0 {
 		st.conc = 4
 	}
+	st.parts = make(chan struct{}, st.conc)
 	ok, err := client.BucketExists(ctx, s.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("store %s (%s): %w", name, st.desc, err)
