@@ -24,7 +24,14 @@
 //   - a replica outage mid-backup (both executors) exits 4 naming `backup
 //     recover`, which with `backup resume --retry-failed` finishes once the
 //     replica is back; the agent's retries and reconciliation survive 20%
-//     transient rejects and 10% lost responses.
+//     transient rejects and 10% lost responses;
+//   - issue 11, against a real SeaweedFS server (`weed server -s3`) behind a
+//     request-counting proxy: a fleet backed up into a bucket, verified from
+//     it (whole and sampled) and restored from it with every digest back; a
+//     backup SIGKILLed mid-multipart-upload resumed without re-sending a
+//     finished part (the dead run's lease taken over at once); two hosts
+//     starting a backup of one fleet together, exactly one running, and an
+//     expired lease of a third host taken over with a logged line.
 //
 // The canic-backup binary is built with -race when the tests run under it.
 // The package has no non-test code beyond this comment.
