@@ -16,6 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/parallel"
 )
 
 // ErrUnknownArtifact is matched when Fetch is asked for an artifact path
@@ -150,7 +151,7 @@ type fetcher struct {
 // artifacts downloads the artifacts at paths and checks each one's
 // checksum against the manifest (or the download journal when the
 // manifest records none).
-func (f *fetcher) artifacts(ctx context.Context, m *manifest.FleetBackupManifest, paths []string, byKey map[string]store.ObjectInfo, workers int) error {
+func (f *fetcher) artifacts(ctx context.Context, m *manifest.FleetBackupManifest, paths []string, byKey map[string]store.ObjectInfo, concurrency int) error {
 	type job struct {
 		info store.ObjectInfo
 		rel  string
@@ -168,7 +169,7 @@ func (f *fetcher) artifacts(ctx context.Context, m *manifest.FleetBackupManifest
 			jobs = append(jobs, job{info: o, rel: strings.TrimPrefix(o.Key, f.name+"/")})
 		}
 	}
-	if err := forEach(ctx, workers, len(jobs), func(ctx context.Context, i int) error {
+	if err := parallel.ForEach(ctx, workers(concurrency), len(jobs), func(ctx context.Context, i int) error {
 		return f.object(ctx, jobs[i].info, jobs[i].rel)
 	}); err != nil {
 		return err

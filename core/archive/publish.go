@@ -18,6 +18,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/parallel"
 )
 
 // DowntimeFile is the runner's downtime record (runner.DowntimeFile; not
@@ -144,7 +145,7 @@ func Publish(ctx context.Context, s store.Store, name, dir string, opts PublishO
 		p.report.Bytes += f.size
 	}
 
-	err = forEach(ctx, opts.Concurrency, len(artifacts), func(ctx context.Context, i int) error {
+	err = parallel.ForEach(ctx, workers(opts.Concurrency), len(artifacts), func(ctx context.Context, i int) error {
 		f := artifacts[i]
 		sum, err := p.publishFile(ctx, f)
 		if err != nil {

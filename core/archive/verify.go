@@ -89,16 +89,12 @@ func Verify(ctx context.Context, s store.Store, name string, opts VerifyOptions)
 		chosen := Sample(n, p, rep.Seed)
 		include = func(i int) bool { return chosen[i] }
 	}
-	workers := opts.Concurrency
-	if workers <= 0 {
-		workers = defaultConcurrency
-	}
 	r, err := verify.Check(ctx, m, j, verify.CheckOptions{
 		ManifestPath: v.loc(layout.ManifestFile),
 		JournalPath:  v.loc(layout.DownloadJournalFile),
 		Checksum:     v.checksum,
 		Include:      include,
-		Concurrency:  workers,
+		Concurrency:  workers(opts.Concurrency),
 	})
 	if err != nil {
 		return nil, err

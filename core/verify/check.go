@@ -3,11 +3,11 @@ package verify
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/manifest"
+	"github.com/canic-backup/canic-backup/internal/parallel"
 )
 
 // Checksummer computes the checksum of the artifact recorded at rel (the
@@ -77,7 +77,10 @@ func Check(ctx context.Context, m *manifest.FleetBackupManifest, j *journal.Down
 			}
 			entries[i], expected[i] = e, x
 		}
-		if err := checkConcurrently(ctx, opts.Concurrency, n, include, func(ctx context.Context, i int) error {
+		if err := parallel.ForEach(ctx, opts.Concurrency, n, func(ctx context.Context, i int) error {
+			if !include(i) {
+				return nil
+			}
 			a, err := checkArtifact(ctx, opts.Checksum, entries[i], expected[i])
 			results[i] = a
 			return err
@@ -99,57 +102,6 @@ func Check(ctx context.Context, m *manifest.FleetBackupManifest, j *journal.Down
 	}
 	report.DurableArtifacts = len(report.Artifacts)
 	return report, nil
-}
-
-// checkConcurrently runs fn for the included indexes on up to workers
-// goroutines and returns the error of the lowest failing index; the first
-// failure stops the others.
-func checkConcurrently(ctx context.Context, workers, n int, include func(int) bool, fn func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if errs[i] = fn(ctx, i); errs[i] != nil {
-					cancel()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range n {
-		if !include(i) {
-			continue
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	var cancelled error
-	for _, err := range errs {
-		switch {
-		case err == nil:
-		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-			if cancelled == nil {
-				cancelled = err
-			}
-		default:
-			return err
-		}
-	}
-	if cancelled != nil {
-		return cancelled
-	}
-	return ctx.Err()
 }
 
 // checkArtifact checksums one member's artifact and compares it with the
