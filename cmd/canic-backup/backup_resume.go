@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
@@ -87,7 +89,13 @@ func backupResume(c *cli.Context, e env) (err error) {
 			if v := c.String("env"); v != "" {
 				cmd += " --env " + v
 			}
-			return fmt.Errorf("%w\nno backup was started in %s: run `%s` again", err, dir, cmd)
+			where := dir
+			if sr.remote() && !sr.customStaging && removeUnplannedStaging(dir) {
+				// The create again stages under a new name (a new time
+				// stamp), so this directory would be left forever.
+				where += " (its staging directory, which held no backup document, was removed)"
+			}
+			return fmt.Errorf("%w\nno backup was started in %s: run `%s` again", err, where, cmd)
 		}
 		return err
 	}
@@ -142,6 +150,23 @@ func backupResume(c *cli.Context, e env) (err error) {
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}
 	return finishRun(c, e, view, row, resp, runErr, sr)
+}
+
+// removeUnplannedStaging removes the default staging directory of a
+// remote store's run that died before its plan was durable, if it holds
+// nothing but the temp files of interrupted atomic writes (".NAME.*.tmp"),
+// and reports whether it did.
+func removeUnplannedStaging(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, ent := range ents {
+		if !ent.Type().IsRegular() || !strings.HasPrefix(ent.Name(), ".") || !strings.HasSuffix(ent.Name(), layout.TempSuffix) {
+			return false
+		}
+	}
+	return os.RemoveAll(dir) == nil
 }
 
 // resumeEnvironment picks the environment of a plan: --env or
