@@ -12,8 +12,9 @@ import (
 
 // TestCrash kills `backup create` and `restore run --execute` at every kill
 // point they pass (make crash-matrix, CANIC_CRASH_MATRIX=1) or at a sample
-// of them (make crash-smoke), with both built-in executors, and prints the
-// harness line.
+// of them (make crash-smoke), with both built-in executors, and `backup
+// create --store` into a SeaweedFS bucket with the agent executor, and
+// prints the harness line.
 func TestCrash(t *testing.T) {
 	var tl tally
 	total := 0
@@ -39,10 +40,24 @@ func TestCrash(t *testing.T) {
 				})
 			}
 		}
+		weed := newWeedShare(t)
+		sf, spoints := tracedStoreBackup(t, weed)
+		sbaseline := snapshots(t, sf.s, sf.children...)
+		if !full() {
+			spoints = sample(spoints)
+		}
+		total += len(spoints)
+		for _, p := range spoints {
+			t.Run(envAgent+"/store-backup/"+p.String(), func(t *testing.T) {
+				t.Parallel()
+				storeBackupAt(t, weed, p, sbaseline, &tl)
+			})
+		}
 	})
 	line := tl.line()
 	fmt.Println(line)
 	fmt.Println(tl.breakdown())
+	fmt.Printf("of which %d in %s (backup create --store, SeaweedFS)\n", tl.scenario(storeScenario), strings.TrimSuffix(storeScenario, ":"))
 	require.Positive(t, total)
 	assert.Equal(t, total, tl.points, "every kill point was reached (%d not)", tl.unreached)
 	assert.Equal(t, tl.points, tl.resumed)

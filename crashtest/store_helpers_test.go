@@ -1,0 +1,229 @@
+package crashtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/seaweed"
+	"github.com/canic-backup/canic-backup/sim"
+	"github.com/canic-backup/canic-backup/sim/simtest"
+)
+
+// The store scenario's names: the [stores.offsite] table of its
+// canic.toml, the one bucket of every subtest (SeaweedFS gives each bucket
+// its own volumes and runs out after a few, so subtests get prefixes).
+const (
+	storeName   = "offsite"
+	storeBucket = "canic-crash"
+	// storePartMiB is the store's part_size_mib.
+	storePartMiB = 5
+	// storeFleetSize is each canister's memory in the store scenario: its
+	// wasm memory (three quarters, 6 MiB) is an artifact file that takes
+	// two 5 MiB parts, so every backup passes store.part-uploaded 6 times.
+	storeFleetSize = 8 << 20
+)
+
+// weedShare is the SeaweedFS server of one TestCrash run: started on first
+// use (about 10 s), stopped by the cleanup of the test that made the
+// share. next numbers the bucket prefixes it hands out.
+type weedShare struct {
+	logf func(string, ...any)
+	mu   sync.Mutex
+	srv  *seaweed.Server
+	err  error
+	next int
+}
+
+// newWeedShare returns a share that starts no server until asked; t's
+// cleanup stops one that was started.
+func newWeedShare(t *testing.T) *weedShare {
+	w := &weedShare{logf: t.Logf}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.srv != nil {
+			w.srv.Stop()
+			w.srv = nil
+		}
+	})
+	return w
+}
+
+// server returns the running server (starting it and making the bucket
+// the first time) and a fresh bucket prefix.
+func (w *weedShare) server(t *testing.T) (*seaweed.Server, string) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.srv == nil && w.err == nil {
+		w.srv, w.err = startWeed(w.logf)
+	}
+	require.NoError(t, w.err, "SeaweedFS (make weed)")
+	w.next++
+	return w.srv, "run-" + strconv.Itoa(w.next) + "/"
+}
+
+// startWeed starts `weed server -s3` on loopback with the cached binary
+// (`make weed`; built once otherwise) and makes storeBucket.
+func startWeed(logf func(string, ...any)) (*seaweed.Server, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	root, err := seaweed.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	bin, err := seaweed.Binary(ctx, root, logf)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: logf})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.CreateBucket(ctx, storeBucket); err != nil {
+		srv.Stop()
+		return nil, fmt.Errorf("create bucket %s: %w", storeBucket, err)
+	}
+	return srv, nil
+}
+
+// storeFleet is a simulator fleet (root + 3 children of storeFleetSize)
+// whose canic.toml has the agent environment and the S3 store "offsite":
+// the shared bucket under the fleet's own prefix.
+type storeFleet struct {
+	*fleet
+	srv    *seaweed.Server
+	prefix string
+	// cache is XDG_CACHE_HOME of every run (the staging directories).
+	cache string
+	// env is what every run gets: the S3 credentials and cache.
+	env []string
+}
+
+// startStoreFleet starts a fresh simulator and writes its canic.toml with
+// the store under a new prefix of the shared bucket.
+func startStoreFleet(t *testing.T, w *weedShare) *storeFleet {
+	t.Helper()
+	srv, prefix := w.server(t)
+	s := simtest.Start(t, sim.Options{
+		Fleet:   sim.Fleet{Name: "crash", Children: 3, Depth: 1, Size: storeFleetSize, Seed: 11},
+		KeySeed: []byte("canic-backup crash harness"),
+	})
+	dir := t.TempDir()
+	f := &fleet{s: s, dir: dir, cfg: filepath.Join(dir, "canic.toml")}
+	for _, p := range s.Canisters()[1:] {
+		f.children = append(f.children, p.String())
+	}
+	require.Len(t, f.children, 3)
+	q := strconv.Quote
+	cfg := "version = 1\ndefault_environment = " + q(envAgent) + "\n" +
+		"\n[environments." + envAgent + "]\nnetwork = \"local\"\nroot = " + q(s.RootCanister().String()) +
+		"\nexecutor = \"sim-agent\"\nfleet = \"crash\"\n" +
+		"\n[executors.sim-agent]\ndriver = \"agent\"\nurl = " + q(s.URL()) + "\nroot_key = " + q(s.RootKeyHex()) +
+		"\nidentity_pem = " + q(s.ControllerPEMPath()) + "\nretry_initial_backoff = \"20ms\"\nretry_max_backoff = \"200ms\"\npoll_timeout = \"10s\"\n" +
+		"\n[stores." + storeName + "]\nkind = \"s3\"\nendpoint = " + q(srv.Endpoint) + "\nbucket = " + q(storeBucket) +
+		"\nprefix = " + q(prefix) + "\nregion = \"us-east-1\"\npath_style = true\npart_size_mib = " + strconv.Itoa(storePartMiB) + "\n"
+	require.NoError(t, os.WriteFile(f.cfg, []byte(cfg), 0o644))
+	sf := &storeFleet{fleet: f, srv: srv, prefix: prefix, cache: filepath.Join(dir, "cache")}
+	sf.env = []string{
+		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
+		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "no-aws-credentials"),
+		"XDG_CACHE_HOME=" + sf.cache, "CANIC_BACKUP_STORE=", "CANIC_BACKUP_HOST=", "CANIC_BACKUP_LOCK_TTL=",
+	}
+	return sf
+}
+
+// run runs the binary in the fleet's directory with the store environment
+// plus extra.
+func (sf *storeFleet) run(t *testing.T, extra []string, args ...string) result {
+	t.Helper()
+	return cli(t, sf.dir, append(append([]string{}, sf.env...), extra...), args...)
+}
+
+// createArgs is `backup create --store offsite` through the agent executor
+// into the default staging directory.
+func (sf *storeFleet) createArgs() []string {
+	return []string{"backup", "create", "--config", sf.cfg, "--env", envAgent, "--store", storeName}
+}
+
+// resumeArgs is `backup resume --store offsite --backup name`, as the
+// docs name it for a run whose process died.
+func (sf *storeFleet) resumeArgs(name string) []string {
+	return []string{"backup", "resume", "--store", storeName, "--backup", name, "--config", sf.cfg, "--env", envAgent}
+}
+
+// stagingDirs lists the store's staging directories under the cache.
+func (sf *storeFleet) stagingDirs(t *testing.T) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(sf.cache, "canic-backup", "staging", storeName, "*"))
+	require.NoError(t, err)
+	return m
+}
+
+// bucketBackup is one backup found under the fleet's prefix.
+type bucketBackup struct {
+	objects     int
+	hasManifest bool
+}
+
+// bucket lists the prefix: its backups (first key segments, lock keys and
+// reserved names left out) and the keys under reserved names (s3store's
+// multipart staging objects, ".canic-incoming/...").
+func (sf *storeFleet) bucket(t *testing.T) (map[string]bucketBackup, []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := sf.srv.Client()
+	require.NoError(t, err)
+	backups := map[string]bucketBackup{}
+	var reserved []string
+	for o := range c.ListObjects(ctx, storeBucket, minio.ListObjectsOptions{Prefix: sf.prefix, Recursive: true}) {
+		require.NoError(t, o.Err)
+		key := strings.TrimPrefix(o.Key, sf.prefix)
+		name, rel, ok := strings.Cut(key, "/")
+		switch {
+		case strings.HasPrefix(name, store.ReservedPrefix):
+			reserved = append(reserved, key)
+		case !ok || name == "locks":
+		default:
+			b := backups[name]
+			b.objects++
+			b.hasManifest = b.hasManifest || rel == layout.ManifestFile
+			backups[name] = b
+		}
+	}
+	return backups, reserved
+}
+
+// lease reads the fleet's lease record from the bucket.
+func (sf *storeFleet) lease(t *testing.T) store.LeaseRecord {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := sf.srv.Client()
+	require.NoError(t, err)
+	key := sf.prefix + archive.FleetLockKey("crash")
+	obj, err := c.GetObject(ctx, storeBucket, key, minio.GetObjectOptions{})
+	require.NoError(t, err)
+	defer obj.Close()
+	b, err := io.ReadAll(obj)
+	require.NoError(t, err, "lease %s", key)
+	var r store.LeaseRecord
+	require.NoError(t, wire.Unmarshal(b, &r), "lease %s: %s", key, b)
+	return r
+}
