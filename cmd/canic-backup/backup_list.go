@@ -47,6 +47,10 @@ type backupEntry struct {
 	LeftStopped []string `json:"left_stopped"`
 	// name is the directory's name under the root.
 	name string
+	// modified is a stored backup's newest object time and hasManifest
+	// whether it has a manifest object (zero for a directory).
+	modified    time.Time
+	hasManifest bool
 }
 
 // backupListCommand is `backup list`.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,6 +33,11 @@ type pruneReport struct {
 	KeepLast int          `json:"keep_last"`
 	Deleted  []pruneEntry `json:"deleted"`
 	Kept     []pruneEntry `json:"kept"`
+	// Stale is --stale (remote stores only; absent when not given).
+	Stale string `json:"stale,omitempty"`
+	// AbortedUploads counts the unfinished multipart uploads older than
+	// --stale that were aborted (absent without --stale or in a dry run).
+	AbortedUploads *int `json:"aborted_uploads,omitempty"`
 }
 
 // pruneEntry is one backup and why it goes or stays.
@@ -69,6 +75,8 @@ func backupPruneCommand(e env) *cli.Command {
 			envFlag(),
 			&cli.IntFlag{Name: "keep-last", Value: -1, Usage: "keep the newest `N` complete backups"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list what would be deleted, delete nothing"},
+			&cli.DurationFlag{Name: "stale", Usage: "remote store only: also delete backups without a manifest untouched for `DURATION` " +
+				"(a publish nobody resumed; never one a live fleet lock names) and abort multipart uploads started before it"},
 			jsonFlag(),
 		},
 		OnUsageError: onUsageError,
@@ -89,6 +97,12 @@ type pruneTarget struct {
 	restoring func(b backupEntry) (string, error)
 	// remove deletes a planned backup; a non-empty reason keeps it.
 	remove func(ctx context.Context, d pruneEntry) (string, error)
+	// stale, when positive, makes incomplete backups untouched for that
+	// long candidates for deletion, unless live names them (the backups
+	// a live fleet lease is working on); now is the clock.
+	stale time.Duration
+	live  map[string]bool
+	now   time.Time
 }
 
 // dirPruneTarget prunes the backup directories under root.
@@ -167,9 +181,19 @@ func backupPrune(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	stale := c.Duration("stale")
+	if c.IsSet("stale") && (stale <= 0 || sc == nil || !sc.Remote()) {
+		return usagef("%s: --stale needs a remote store (--store) and a positive duration, got %s", commandName(c), stale)
+	}
 	target := dirPruneTarget(root)
 	if sc != nil && sc.Remote() {
 		target = storePruneTarget(sc)
+		if stale > 0 {
+			target.stale, target.now = stale, e.now()
+			if target.live, err = liveLeaseBackups(c.Context, sc.Store, target.now); err != nil {
+				return err
+			}
+		}
 	}
 	report, err := planPrune(c.Context, target, keep)
 	if err != nil {
@@ -179,6 +203,14 @@ func backupPrune(c *cli.Context, e env) error {
 	var delErr error
 	if !report.DryRun {
 		report.Deleted, delErr = deleteBackups(c.Context, target, report)
+	}
+	if stale > 0 {
+		report.Stale = stale.String()
+		if !report.DryRun {
+			n, err := abortStaleUploads(c.Context, sc.Store, target.now.Add(-stale), target.live)
+			report.AbortedUploads = &n
+			delErr = errors.Join(delErr, err)
+		}
 	}
 	if c.Bool("json") {
 		return errors.Join(delErr, writeJSON(e.stdout, report))
@@ -195,6 +227,10 @@ func backupPrune(c *cli.Context, e env) error {
 		rows = append(rows, []string{"keep", k.Dir, k.BackupID, displayCreated(k.CreatedAt), k.Status, k.Reason})
 	}
 	fmt.Fprintln(e.stdout, renderTable([]string{"ACTION", "DIR", "BACKUP_ID", "CREATED_AT", "STATUS", "REASON"}, rows))
+	if report.AbortedUploads != nil {
+		fmt.Fprintf(e.stdout, "aborted %d unfinished multipart uploads started before %s\n", *report.AbortedUploads,
+			target.now.Add(-stale).UTC().Format(time.RFC3339))
+	}
 	return delErr
 }
 
@@ -210,6 +246,16 @@ func planPrune(ctx context.Context, t pruneTarget, keepLast int) (*pruneReport, 
 		pe := pruneEntry{Dir: b.Dir, BackupID: b.BackupID, CreatedAt: b.CreatedAt, Status: b.Status, name: b.name}
 		if !b.Complete {
 			pe.Reason = keepIncomplete
+			if t.stale > 0 && !b.hasManifest && !b.modified.IsZero() && t.now.Sub(b.modified) > t.stale {
+				if t.live[b.name] {
+					pe.Reason = keepIncomplete + "; a live fleet lock is working on it"
+				} else {
+					pe.Reason = fmt.Sprintf("not complete and untouched since %s (more than --stale %s)",
+						b.modified.UTC().Format(time.RFC3339), t.stale)
+					r.Deleted = append(r.Deleted, pe)
+					continue
+				}
+			}
 			r.Kept = append(r.Kept, pe)
 			continue
 		}

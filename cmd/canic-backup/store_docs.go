@@ -190,6 +190,7 @@ func scanStore(ctx context.Context, sc *storeChoice) ([]backupEntry, error) {
 				entry.Status = listStatusIncomplete
 			}
 			entry.name = b.Name
+			entry.modified, entry.hasManifest = b.Modified, b.HasManifest
 			out[i] = entry
 		}()
 	}

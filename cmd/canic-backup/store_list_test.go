@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -235,4 +237,80 @@ func TestStoreVerifyFailed(t *testing.T) {
 	assert.True(t, storeVerifyFailed(fmt.Errorf("x: %w", &verify.VerificationError{Code: verify.CodeUnreadable, Err: store.ErrNotFound})))
 	assert.False(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeUnreadable, Err: errors.New("connection refused")}))
 	assert.False(t, storeVerifyFailed(errors.New("connection refused")))
+}
+
+// TestStoreS3PruneStale: `prune --stale D` deletes the backups without a
+// manifest whose objects are older than D and aborts multipart uploads
+// started before it, but spares a backup a live fleet lock names (and its
+// upload) and a backup that has a manifest; without a remote store the
+// flag is a usage error.
+func TestStoreS3PruneStale(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const bucket, prefix = "stale-store", "fleets/"
+	repo, err := seaweed.RepoRoot()
+	require.NoError(t, err)
+	bin, err := seaweed.Binary(ctx, repo, t.Logf)
+	require.NoError(t, err)
+	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	require.NoError(t, srv.CreateBucket(ctx, bucket))
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	cfg := filepath.Join(t.TempDir(), "canic.toml")
+	writeFile(t, cfg, "version = 1\n\n[stores.sw]\nkind = \"s3\"\nendpoint = \""+srv.Endpoint+"\"\nbucket = \""+bucket+
+		"\"\nprefix = \""+prefix+"\"\nregion = \"us-east-1\"\npath_style = true\n")
+	settings := store.Settings{Kind: store.KindS3, Endpoint: srv.Endpoint, Bucket: bucket, Prefix: prefix, Region: "us-east-1",
+		PathStyle: true, PartSizeMiB: 5}
+	s, err := stores.Open(ctx, "sw", settings)
+	require.NoError(t, err)
+
+	fixture := pruneFixture(t)
+	_, err = archive.Publish(ctx, s, "b4", filepath.Join(fixture, "b4"), archive.PublishOptions{})
+	require.NoError(t, err)
+	for _, name := range []string{"abandoned", "running"} {
+		_, err = s.Put(ctx, archive.Key(name, demoRoot+"/wasm_module.bin"), strings.NewReader("x"), store.PutOptions{})
+		require.NoError(t, err)
+		// A Put cut off after its first 5 MiB part leaves a multipart upload.
+		_, err = s.Put(ctx, archive.Key(name, demoRoot+"/stable_memory.bin"),
+			io.MultiReader(strings.NewReader(strings.Repeat("m", 6<<20)), iotest.ErrReader(errors.New("cut"))), store.PutOptions{})
+		require.Error(t, err)
+	}
+	lease, err := archive.LockFleet(ctx, s, "demo", store.LeaseOptions{Host: "other-host", PID: 7, Purpose: "backup create running", TTL: 5 * time.Hour})
+	require.NoError(t, err)
+	defer lease.Release(context.Background()) //nolint:errcheck // test cleanup
+
+	prune := func(args ...string) result {
+		e, out, errOut := storeVarsEnv(t, nil)
+		e.now = func() time.Time { return time.Now().Add(2 * time.Hour) } // every object is 2 h old
+		code := run(context.Background(), append([]string{"canic-backup", "backup", "prune", "--config", cfg, "--store", "sw"}, args...), e)
+		return result{code: code, stdout: out.String(), stderr: errOut.String()}
+	}
+	url := regexp.QuoteMeta("s3://" + bucket + "/" + prefix)
+	r := prune("--keep-last", "5", "--stale", "1h", "--dry-run")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^would delete\s+`+url+`abandoned\s.*untouched since .*more than --stale 1h0m0s\)$`, r.stdout)
+	assert.Regexp(t, `(?m)^keep\s+`+url+`running\s.*a live fleet lock is working on it$`, r.stdout)
+	assert.NotContains(t, r.stdout, "aborted", "a dry run aborts nothing")
+
+	r = prune("--keep-last", "5", "--stale", "1h", "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"stale": "1h0m0s"`)
+	assert.Contains(t, r.stdout, `"aborted_uploads": 1`, "the abandoned backup's upload goes, the running one's stays")
+	bs, err := archive.List(ctx, s)
+	require.NoError(t, err)
+	var names []string
+	for _, b := range bs {
+		names = append(names, b.Name)
+	}
+	assert.Equal(t, []string{"b4", "running"}, names, "the abandoned backup is gone; the live one and the complete one stay")
+
+	r = prune("--keep-last", "5", "--stale", "1h")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "aborted 0 unfinished multipart uploads started before ")
+
+	r = runStoreCLI(t, nil, "backup", "prune", "--root", t.TempDir(), "--keep-last", "1", "--stale", "1h")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--stale needs a remote store")
 }

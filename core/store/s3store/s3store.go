@@ -214,17 +214,29 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // uploads and publishing copies) started before olderThan, returning how
 // many it aborted. Do not run it while a Put may still be going on.
 func (s *Store) AbortStale(ctx context.Context, olderThan time.Time) (int, error) {
+	return s.AbortStaleExcept(ctx, olderThan, nil)
+}
+
+// AbortStaleExcept is AbortStale sparing the uploads for which keep, given
+// the store key the upload is for (a staging upload's final key), returns
+// true: the keys of a run that may still be going on.
+func (s *Store) AbortStaleExcept(ctx context.Context, olderThan time.Time, keep func(key string) bool) (int, error) {
 	n := 0
 	for u := range s.core.Client.ListIncompleteUploads(ctx, s.bucket, s.prefix, true) {
 		if u.Err != nil {
 			return n, mapErr(u.Err, store.PutOptions{})
 		}
-		if u.Initiated.Before(olderThan) {
-			if err := s.core.AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID); err != nil {
-				return n, err
-			}
-			n++
+		if !u.Initiated.Before(olderThan) {
+			continue
 		}
+		key := strings.TrimPrefix(strings.TrimPrefix(u.Key, s.prefix), stagingDir)
+		if keep != nil && keep(key) {
+			continue
+		}
+		if err := s.core.AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID); err != nil {
+			return n, err
+		}
+		n++
 	}
 	return n, nil
 }
