@@ -49,6 +49,12 @@ type Config struct {
 	// stopped (recorded so in the journal) instead of starting them again;
 	// `backup recover` starts them later. The default restarts them.
 	NoRestartOnFailure bool
+	// Sink, when set, receives each artifact as soon as its checksum is
+	// recorded (verify-artifact), and its temp directory is then removed;
+	// finalize marks an artifact Durable when the sink holds it, with no
+	// rename into the backup directory. Nil keeps artifacts in the backup
+	// directory (0.35.1's layout). Journals and manifest are the same.
+	Sink ArtifactSink
 }
 
 func (c Config) now() time.Time {

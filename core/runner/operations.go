@@ -265,39 +265,58 @@ func (r *run) artifactStep(op *journal.BackupExecutionJournalOperation, step jou
 // When this run's download reported a digest for every file the directory
 // holds (same names, same sizes), the checksum is computed from those
 // digests without reading the files again; otherwise every file is read.
+// With a Sink the artifact then goes to the sink and its temp directory is
+// removed (a failure fails the operation, like an executor's); a
+// re-executed verify whose artifact is already sunk keeps the recorded
+// checksum when the sink holds it.
 func (r *run) verifyArtifact(ctx context.Context, op *journal.BackupExecutionJournalOperation) (string, error) {
-	var (
-		key      journal.ArtifactKey
-		tempPath string
-	)
+	var entry journal.ArtifactJournalEntry
 	if err := r.artifactStep(op, journal.StepChecksumVerify, func(_ *journal.DownloadJournal, e *journal.ArtifactJournalEntry) error {
 		if e.TempPath == nil {
 			return &OperationDataError{Sequence: op.Sequence, Target: e.CanisterID, Missing: "downloaded artifact"}
 		}
-		key, tempPath = e.Key(), *e.TempPath
+		entry = *e
 		return nil
 	}); err != nil {
 		return "", err
 	}
-	temp, err := r.layout().ResolveTempPath(tempPath)
+	key := entry.Key()
+	temp, err := r.layout().ResolveTempPath(*entry.TempPath)
 	if err != nil {
 		return "", err
 	}
-	sum, ok := r.sums.treeSum(key.CanisterID, temp)
-	if !ok {
-		c, err := checksum.FromPath(ctx, temp)
-		if err != nil {
-			return "", err
+	sum, sunk := "", false
+	if r.cfg.Sink != nil {
+		if sum, sunk, err = r.sunkChecksum(ctx, entry, temp); err != nil {
+			return "", sinkFailed(op, err)
 		}
-		sum = c.Hash
 	}
-	return sum, r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
+	if !sunk {
+		var ok bool
+		if sum, ok = r.sums.treeSum(key.CanisterID, temp); !ok {
+			c, err := checksum.FromPath(ctx, temp)
+			if err != nil {
+				return "", err
+			}
+			sum = c.Hash
+		}
+	}
+	if err := r.updateDownload(false, func(dj *journal.DownloadJournal, _ bool) error {
 		return dj.RecordChecksumVerified(key, sum, r.cfg.marker())
-	})
+	}); err != nil {
+		return "", err
+	}
+	if r.cfg.Sink != nil && !sunk {
+		if err := r.sink(ctx, entry, temp, sum); err != nil {
+			return "", sinkFailed(op, err)
+		}
+	}
+	return sum, nil
 }
 
-// finalize moves every verified artifact to its final path, marks it
-// Durable, then writes the manifest.
+// finalize moves every verified artifact to its final path (with a Sink:
+// makes sure the sink holds it), marks it Durable, then writes the
+// manifest.
 func (r *run) finalize(ctx context.Context, op *journal.BackupExecutionJournalOperation) error {
 	dj, err := r.store.readDownload()
 	if err != nil {
@@ -312,7 +331,12 @@ func (r *run) finalize(ctx context.Context, op *journal.BackupExecutionJournalOp
 			return fmt.Errorf("backup operation %d: artifact of %s is %s, not ChecksumVerified; it cannot be finalized",
 				op.Sequence, e.CanisterID, e.State)
 		}
-		if err := r.moveArtifact(ctx, e); err != nil {
+		if r.cfg.Sink != nil {
+			err = r.finalizeSunk(ctx, e)
+		} else {
+			err = r.moveArtifact(ctx, e)
+		}
+		if err != nil {
 			return fmt.Errorf("backup operation %d: %w", op.Sequence, err)
 		}
 		dj.BeginStep(journal.StepArtifactFinalize)

@@ -56,6 +56,10 @@ const (
 	DFXCommandStarted = "dfx.command-started"
 	// DFXCommandDone: an icp/dfx subprocess ended.
 	DFXCommandDone = "dfx.command-done"
+	// RunnerArtifactSunk: core/runner put a verified artifact to its
+	// sink (an artifact store) and removed its temp directory, before the
+	// verify-artifact receipt is persisted.
+	RunnerArtifactSunk = "runner.artifact-sunk"
 	// StorePartUploaded: core/store/s3store finished uploading one part
 	// of a multipart upload (the next Put of the key resumes after it).
 	StorePartUploaded = "store.part-uploaded"
