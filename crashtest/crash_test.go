@@ -17,6 +17,7 @@ import (
 // prints the harness line.
 func TestCrash(t *testing.T) {
 	var tl tally
+	var lk leaks
 	total := 0
 	t.Run("matrix", func(t *testing.T) {
 		for _, env := range []string{envAgent, envICP} {
@@ -50,14 +51,14 @@ func TestCrash(t *testing.T) {
 		for _, p := range spoints {
 			t.Run(envAgent+"/store-backup/"+p.String(), func(t *testing.T) {
 				t.Parallel()
-				storeBackupAt(t, weed, p, sbaseline, &tl)
+				storeBackupAt(t, weed, p, sbaseline, &tl, &lk)
 			})
 		}
 	})
 	line := tl.line()
 	fmt.Println(line)
 	fmt.Println(tl.breakdown())
-	fmt.Printf("of which %d in %s (backup create --store, SeaweedFS)\n", tl.scenario(storeScenario), strings.TrimSuffix(storeScenario, ":"))
+	fmt.Printf("of which %d in %s (backup create --store, SeaweedFS); %s\n", tl.scenario(storeScenario), strings.TrimSuffix(storeScenario, ":"), lk.line())
 	require.Positive(t, total)
 	assert.Equal(t, total, tl.points, "every kill point was reached (%d not)", tl.unreached)
 	assert.Equal(t, tl.points, tl.resumed)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/archive"
@@ -38,44 +39,88 @@ const (
 	storeFleetSize = 8 << 20
 )
 
-// weedShare is the SeaweedFS server of one TestCrash run: started on first
-// use (about 10 s), stopped by the cleanup of the test that made the
-// share. next numbers the bucket prefixes it hands out.
+// weedUses is how many fleets one SeaweedFS server serves before the next
+// one is started. Every backup writes about 40 MiB (artifacts, multipart
+// parts, the copy into place) that deletes would not give back before a
+// vacuum, and the server's volumes (16 of 256 MiB, a share of them per
+// bucket) take about 40 runs; a full matrix needs about 200.
+const weedUses = 25
+
+// weedShare hands out SeaweedFS servers to one TestCrash run's fleets:
+// the first is started on first use (about 10 s); after weedUses fleets
+// the next one is, and a retired server is stopped once its last fleet's
+// test ended. The cleanup of the test that made the share stops the rest.
 type weedShare struct {
 	logf func(string, ...any)
 	mu   sync.Mutex
-	srv  *seaweed.Server
-	err  error
+	cur  *weedServer
+	live []*weedServer
 	next int
 }
 
+// weedServer is one server of a share and its fleets.
+type weedServer struct {
+	srv           *seaweed.Server
+	handed, users int
+}
+
 // newWeedShare returns a share that starts no server until asked; t's
-// cleanup stops one that was started.
+// cleanup stops the servers still running.
 func newWeedShare(t *testing.T) *weedShare {
 	w := &weedShare{logf: t.Logf}
 	t.Cleanup(func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if w.srv != nil {
-			w.srv.Stop()
-			w.srv = nil
+		for _, ws := range w.live {
+			ws.srv.Stop()
 		}
+		w.live, w.cur = nil, nil
 	})
 	return w
 }
 
-// server returns the running server (starting it and making the bucket
-// the first time) and a fresh bucket prefix.
+// server returns a running server for t's fleet (starting one, with the
+// bucket, when none is current or the current one served weedUses
+// fleets) and a fresh bucket prefix; the server is t's until t ends.
 func (w *weedShare) server(t *testing.T) (*seaweed.Server, string) {
 	t.Helper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.srv == nil && w.err == nil {
-		w.srv, w.err = startWeed(w.logf)
+	if w.cur == nil || w.cur.handed >= weedUses {
+		srv, err := startWeed(w.logf)
+		require.NoError(t, err, "SeaweedFS (make weed)")
+		w.retire(w.cur)
+		w.cur = &weedServer{srv: srv}
+		w.live = append(w.live, w.cur)
 	}
-	require.NoError(t, w.err, "SeaweedFS (make weed)")
+	ws := w.cur
+	ws.handed++
+	ws.users++
 	w.next++
-	return w.srv, "run-" + strconv.Itoa(w.next) + "/"
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		ws.users--
+		if ws != w.cur {
+			w.retire(ws)
+		}
+	})
+	return ws.srv, "run-" + strconv.Itoa(w.next) + "/"
+}
+
+// retire stops ws if it is no longer current and serves no fleet (w.mu
+// held).
+func (w *weedShare) retire(ws *weedServer) {
+	if ws == nil || ws.users > 0 {
+		return
+	}
+	for i, l := range w.live {
+		if l == ws {
+			ws.srv.Stop()
+			w.live = append(w.live[:i], w.live[i+1:]...)
+			return
+		}
+	}
 }
 
 // startWeed starts `weed server -s3` on loopback with the cached binary
@@ -182,32 +227,71 @@ type bucketBackup struct {
 }
 
 // bucket lists the prefix: its backups (first key segments, lock keys and
-// reserved names left out) and the keys under reserved names (s3store's
-// multipart staging objects, ".canic-incoming/...").
-func (sf *storeFleet) bucket(t *testing.T) (map[string]bucketBackup, []string) {
+// reserved names left out) and every object's size by key (relative to
+// the prefix; s3store's multipart staging objects are ".canic-incoming/KEY").
+func (sf *storeFleet) bucket(t *testing.T) (map[string]bucketBackup, map[string]int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := sf.srv.Client()
 	require.NoError(t, err)
 	backups := map[string]bucketBackup{}
-	var reserved []string
+	sizes := map[string]int64{}
 	for o := range c.ListObjects(ctx, storeBucket, minio.ListObjectsOptions{Prefix: sf.prefix, Recursive: true}) {
 		require.NoError(t, o.Err)
 		key := strings.TrimPrefix(o.Key, sf.prefix)
+		sizes[key] = o.Size
 		name, rel, ok := strings.Cut(key, "/")
-		switch {
-		case strings.HasPrefix(name, store.ReservedPrefix):
-			reserved = append(reserved, key)
-		case !ok || name == "locks":
-		default:
-			b := backups[name]
-			b.objects++
-			b.hasManifest = b.hasManifest || rel == layout.ManifestFile
-			backups[name] = b
+		if !ok || name == "locks" || strings.HasPrefix(name, store.ReservedPrefix) {
+			continue
 		}
+		b := backups[name]
+		b.objects++
+		b.hasManifest = b.hasManifest || rel == layout.ManifestFile
+		backups[name] = b
 	}
-	return backups, reserved
+	return backups, sizes
+}
+
+// stagingLeft lists the multipart staging objects ("<reserved>incoming/KEY")
+// left in sizes, checking that each is a leftover copy of the published
+// object KEY (same size): storage a crash leaked, not data lost.
+func stagingLeft(t *testing.T, sizes map[string]int64) []string {
+	t.Helper()
+	var left []string
+	for key, n := range sizes {
+		final, ok := strings.CutPrefix(key, store.ReservedPrefix+"incoming/")
+		if !ok {
+			continue
+		}
+		left = append(left, key)
+		got, published := sizes[final]
+		assert.True(t, published && got == n, "staging object %s (%d bytes) is a copy of the published %s (%d bytes)", key, n, final, got)
+	}
+	return left
+}
+
+// leaks counts, across parallel subtests, the kill points after which a
+// finished multipart staging object was left in the bucket.
+type leaks struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (l *leaks) add(point string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.keys = append(l.keys, point+" "+strings.Join(keys, ","))
+}
+
+// line says how many kill points leaked a staging object, and which.
+func (l *leaks) line() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprintf("%d of them left a finished multipart staging object in the bucket (a storage leak, no data lost) %v", len(l.keys), l.keys)
 }
 
 // lease reads the fleet's lease record from the bucket.
