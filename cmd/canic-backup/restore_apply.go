@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
 )
@@ -18,10 +19,13 @@ func restoreApplyCommand(e env) *cli.Command {
 		Usage: "render a plan's restore operations, validate its artifacts and write the apply journal",
 		UsageText: "canic-backup restore apply --plan FILE [--backup-dir DIR | --store NAME --backup NAME [--backup-dir DIR] [--config FILE]]\n" +
 			"   --dry-run [--out FILE] [--journal-out FILE]",
-		Description: "With --store, the artifacts of the plan's members are fetched from the store's backup NAME into --backup-dir\n" +
-			"(default <user cache dir>/canic-backup/fetch/<store>/NAME, as `restore plan --store` used), each object's\n" +
-			"SHA-256 checked while it streams and each artifact's checksum against the manifest; a line\n" +
-			"`fetched K objects (X MiB) from STORE in Ys` goes to stderr. A dir store's <path>/NAME is used in place.\n\n" +
+		Description: "With --store, the backup's documents are fetched from the store's backup NAME into --backup-dir\n" +
+			"(default <user cache dir>/canic-backup/fetch/<store>/NAME, as `restore plan --store` used) and the artifacts of\n" +
+			"the plan's members are checked by streaming them from the store, not downloaded: each object's SHA-256 and each\n" +
+			"artifact's checksum against the manifest and the plan. The journal is the one a full local copy in that directory\n" +
+			"gives; `restore run --store` fetches each artifact there just before its upload. Lines `fetched K objects (X MiB)\n" +
+			"from STORE in Ys` and `checked K artifacts (N objects, X MiB) in STORE by streaming in Ys` go to stderr.\n" +
+			"A dir store's <path>/NAME is used in place.\n\n" +
 			"Examples:\n   canic-backup restore apply --plan restore-plan.json --backup-dir backups/fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json\n" +
 			"   canic-backup restore apply --plan restore-plan.json --store offsite --backup fleet-demo-20260512-140000 --dry-run --journal-out restore-journal.json",
 		Flags: []cli.Flag{
@@ -65,11 +69,16 @@ func restoreApply(c *cli.Context, e env) error {
 			return fmt.Errorf("%s already exists: refusing to replace an apply journal (it may hold a restore's progress): %w", jout, layout.ErrExists)
 		}
 	}
-	dir, err := restoreApplySource(c, e, p)
+	dir, sums, err := restoreApplySource(c, e, p)
 	if err != nil {
 		return err
 	}
-	d, err := restore.BuildDryRun(c.Context, p, dir)
+	var d *restore.DryRun
+	if sums != nil {
+		d, err = streamedDryRun(c.Context, p, dir, sums)
+	} else {
+		d, err = restore.BuildDryRun(c.Context, p, dir)
+	}
 	if err != nil {
 		return err
 	}
@@ -88,22 +97,28 @@ func restoreApply(c *cli.Context, e env) error {
 }
 
 // restoreApplySource returns the backup directory the dry-run checks: the
-// --backup-dir, or with --store the backup's local directory, into which the
-// artifacts of the plan's members are fetched from a remote store first.
-func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, error) {
+// --backup-dir, or with --store the backup's local directory. For a remote
+// store only the documents are fetched into it; the artifacts of the plan's
+// members are checked by streaming them from the store, and their
+// checksums are returned (nil otherwise) for streamedDryRun.
+func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, map[string]checksum.Checksum, error) {
 	src, err := restoreSourceOf(c, e)
 	if err != nil || src == nil {
-		return c.String("backup-dir"), err
+		return c.String("backup-dir"), nil, err
 	}
 	if !src.remote() {
-		return src.dir, nil
+		return src.dir, nil, nil
 	}
 	paths, err := src.planArtifacts(c.Context, p)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if err := src.fetch(c.Context, e, "restore apply", paths); err != nil {
-		return "", err
+	if err := src.fetch(c.Context, e, "restore apply", nil); err != nil {
+		return "", nil, err
 	}
-	return src.dir, nil
+	sums, err := src.streamedArtifacts(c.Context, e, "restore apply", paths)
+	if err != nil {
+		return "", nil, err
+	}
+	return src.dir, sums, nil
 }

@@ -17,10 +17,16 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 		Usage: "preview, execute or recover a restore apply journal",
 		UsageText: "canic-backup restore run --journal FILE (--dry-run | --execute [--max-steps N] | --unclaim-pending | --retry-failed)\n" +
 			"   [--require-complete] [--require-no-attention] [--env NAME] [--network NAME] [--icp PATH] [--out FILE] [--json]\n" +
-			"   [--store NAME [--backup NAME]]",
-		Description: "With --execute and --store, every artifact the journal's remaining uploads read that is missing from the\n" +
-			"journal's backup directory (backup_root) is fetched again from the store first (backup NAME defaults to\n" +
-			"backup_root's base name, as `restore apply --store` lays it out).\n\n" +
+			"   [--store NAME [--backup NAME] [--keep-fetched]]",
+		Description: "With --execute and --store, the backup's documents are fetched into the journal's backup directory\n" +
+			"(backup_root) first, and each upload's artifact is fetched there from the store just before the upload\n" +
+			"(each object's SHA-256 checked while it streams, the artifact's checksum against the manifest; files\n" +
+			"already there intact are kept) and removed right after it unless --keep-fetched, so the restore needs\n" +
+			"local disk for the artifact in flight only. Only artifacts this command fetched are removed; their list\n" +
+			"is kept in JOURNAL.fetched until they are, so a run that crashed cleans up or reuses them next time.\n" +
+			"An artifact that cannot be fetched fails its upload (status fetch-failed). A line `fetched K objects\n" +
+			"(X MiB) from STORE in Ys` goes to stderr at the end. Backup NAME defaults to backup_root's base name, as\n" +
+			"`restore apply --store` lays it out.\n\n" +
 			"Examples:\n" +
 			"   canic-backup restore run --journal restore-journal.json --dry-run\n" +
 			"   canic-backup restore run --journal restore-journal.json --execute --env local --require-complete\n" +
@@ -42,6 +48,7 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 			jsonFlag(),
 			storeFlag(),
 			backupFlag(),
+			&cli.BoolFlag{Name: "keep-fetched", Usage: "with --store, keep each artifact fetched for its upload in backup_root (default: removed once uploaded)"},
 		},
 		OnUsageError: onUsageError,
 		Action:       func(c *cli.Context) error { return restoreRun(c, e, open) },
@@ -79,6 +86,7 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 	if c.IsSet("max-steps") && c.Int("max-steps") < 1 {
 		return usagef("%s: --max-steps must be a positive integer, got %d", commandName(c), c.Int("max-steps"))
 	}
+	var streamer *restoreStreamer
 	opts := restore.RunOptions{
 		Journal:     journal,
 		Mode:        mode,
@@ -93,7 +101,8 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 			return fmt.Errorf("restore run --execute: no executor is available for environment %q (executors from the configuration are not wired into restore yet); preview with --dry-run: %w",
 				envName, restore.CodeNoExecutor)
 		}
-		if err := restoreRunRefetch(c, e, journal); err != nil {
+		streamer, err = restoreRunStreamer(c, e, journal)
+		if err != nil {
 			return err
 		}
 		ex, closeFn, err := open(c.Context, envName)
@@ -102,8 +111,14 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 		}
 		defer func() { _ = closeFn() }()
 		opts.Executor = ex
+		if streamer != nil {
+			opts.Executor = streamer.wrap(ex)
+		}
 	}
 	resp, runErr := restore.Run(c.Context, opts)
+	if streamer != nil {
+		runErr = streamer.finish(e, runErr)
+	}
 	if resp != nil {
 		if err := writeRunSummary(c, e, resp); err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,105 +199,9 @@ func (r *restoreSource) planArtifacts(ctx context.Context, p *restore.Plan) ([]s
 	return out, nil
 }
 
-// restoreRunRefetch makes sure every artifact the journal's remaining
-// upload operations read is in the journal's backup_root, fetching the
-// missing ones (and the documents) from the store the command names. It
-// does nothing when no store is named.
-func restoreRunRefetch(c *cli.Context, e env, journalPath string) error {
-	if !restoreStoreWanted(c) {
-		return nil
-	}
-	j, err := restore.ReadJournal(journalPath)
-	if err != nil {
-		return fmt.Errorf("read journal: %w", err)
-	}
-	if j.BackupRoot == nil {
-		return usagef("%s: --store: journal %s records no backup_root (restore apply ran without --backup-dir or --store), so there is nothing to fetch into",
-			commandName(c), journalPath)
-	}
-	root := *j.BackupRoot
-	name := c.String("backup")
-	if name == "" {
-		name = filepath.Base(filepath.Clean(root))
-	}
-	if err := restoreCheckBackupName(c, name); err != nil {
-		return err
-	}
-	sc, err := openRestoreStore(c, e, c.String("env"))
-	if err != nil {
-		return err
-	}
-	src := &restoreSource{choice: sc, name: name, dir: root}
-	if d := sc.Dir(); d != "" && restoreSameDir(filepath.Join(d, name), root) {
-		return nil // the journal reads the dir store's own directory
-	}
-	missing, err := src.missingArtifacts(c.Context, j)
-	if err != nil {
-		return err
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return src.fetch(c.Context, e, "restore run", missing)
-}
-
 // restoreSameDir reports whether a and b name the same directory path.
 func restoreSameDir(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)
 	return err1 == nil && err2 == nil && aa == bb
-}
-
-// missingArtifacts returns the artifact paths of the journal's uncompleted
-// upload operations that are not wholly present in src.dir: a file of the
-// stored artifact is missing locally or has another size. A missing
-// manifest (the runner reads it) makes every such artifact count.
-func (r *restoreSource) missingArtifacts(ctx context.Context, j *restore.Journal) ([]string, error) {
-	_, err := os.Stat(filepath.Join(r.dir, layout.ManifestFile))
-	manifestMissing := errors.Is(err, fs.ErrNotExist)
-	seen := map[string]bool{}
-	var missing []string
-	for _, op := range j.Operations {
-		if op.Operation != restore.OpUploadSnapshot || op.State == restore.StateCompleted || op.ArtifactPath == nil || seen[*op.ArtifactPath] {
-			continue
-		}
-		ap := *op.ArtifactPath
-		seen[ap] = true
-		if _, err := restore.ResolveArtifact(r.dir, op.SourceCanister, ap); err != nil {
-			return nil, err
-		}
-		ok, err := r.artifactPresent(ctx, ap)
-		if err != nil {
-			return nil, err
-		}
-		if manifestMissing || !ok {
-			missing = append(missing, ap)
-		}
-	}
-	return missing, nil
-}
-
-// artifactPresent compares the stored objects of the artifact at ap with
-// the local files: every one must exist with the stored size.
-func (r *restoreSource) artifactPresent(ctx context.Context, ap string) (bool, error) {
-	key := r.name + "/" + strings.TrimSuffix(ap, "/")
-	objs, err := r.choice.Store.List(ctx, key)
-	if err != nil {
-		return false, fmt.Errorf("restore run: list %s in %s: %w", key, r.choice.Store, err)
-	}
-	found := 0
-	for _, o := range objs {
-		if o.Key != key && !strings.HasPrefix(o.Key, key+"/") {
-			continue
-		}
-		found++
-		st, err := os.Stat(filepath.Join(r.dir, filepath.FromSlash(strings.TrimPrefix(o.Key, r.name+"/"))))
-		if err != nil || !st.Mode().IsRegular() || st.Size() != o.Size {
-			return false, nil
-		}
-	}
-	if found == 0 {
-		return false, fmt.Errorf("restore run: artifact %s of backup %s is not in %s (no object under %s/): %w", ap, r.name, r.choice.Store, key, store.ErrNotFound)
-	}
-	return true, nil
 }

@@ -70,7 +70,9 @@ func TestRestoreStoreDir(t *testing.T) {
 
 // TestRestoreStoreRunRefetches: a journal whose backup directory lost an
 // artifact (a fetch directory cleaned up between apply and run) gets it
-// back from the store before anything executes, and the run completes.
+// back from the store just before its upload, and the run completes. The
+// artifact this run fetched is removed once uploaded; the ones that were
+// already there (not the command's to remove) stay.
 func TestRestoreStoreRunRefetches(t *testing.T) {
 	restoreWorkdir(t)
 	cfg := dirStoreConfig(t)
@@ -82,8 +84,12 @@ func TestRestoreStoreRunRefetches(t *testing.T) {
 		"--journal-out", "journal.json")
 	require.Equal(t, 0, r.code, r.stderr)
 
-	art := filepath.Join(local, "renrk-eyaaa-aaaaa-aaada-cai")
-	before := treeDigest(t, art)
+	lost := "renrk-eyaaa-aaaaa-aaada-cai"
+	art := filepath.Join(local, lost)
+	kept := map[string]map[string]string{}
+	for _, id := range []string{"r7inp-6aaaa-aaaaa-aaabq-cai", "rno2w-sqaaa-aaaaa-aaacq-cai"} {
+		kept[id] = treeDigest(t, filepath.Join(local, id))
+	}
 	require.NoError(t, os.RemoveAll(art))
 
 	x := &dirCheckingExecutor{cliExecutor: &cliExecutor{IcpPreview: restore.IcpPreview{Network: "local"}, stopped: map[string]bool{}}}
@@ -91,9 +97,13 @@ func TestRestoreStoreRunRefetches(t *testing.T) {
 		"--execute", "--store", "local", "--require-complete")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `fetched \d+ objects \([0-9.]+ MiB\) from dir:\S+ in \S+`, r.stderr)
-	assert.Equal(t, before, treeDigest(t, art), "the artifact is back, byte for byte")
 	assert.Contains(t, r.stdout, "15/15 operations completed")
 	assert.Len(t, x.uploaded, 3, "every member's artifact directory was there when uploaded")
+	assert.NoDirExists(t, art, "the artifact the run fetched is removed once uploaded")
+	for id, want := range kept {
+		assert.Equal(t, want, treeDigest(t, filepath.Join(local, id)), "%s was there before the run: kept as it was", id)
+	}
+	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
 }
 
 // dirCheckingExecutor is cliExecutor whose upload fails unless the
