@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,8 +60,11 @@ func simDigests(t *testing.T, s *sim.Simulator) map[string]string {
 // object store: the simulator's fleet is backed up, published to a
 // SeaweedFS bucket and the local copy deleted; after the fleet changed,
 // restore plan --store (verified by streaming) → apply --store (artifacts
-// fetched, checksummed) → run --execute --store (an artifact deleted in
-// between is fetched again) brings every canister's state digest back.
+// checked by streaming, none downloaded; journal and dry run byte for byte
+// those of a full local copy) → run --execute --store (each artifact
+// fetched just before its upload, removed after it: one on disk at a
+// time) brings every canister's state digest back; --keep-fetched keeps
+// them.
 // A tampered object makes apply fail naming its key, with no journal
 // written and nothing executed.
 func TestRestoreStoreSeaweed(t *testing.T) {
@@ -156,27 +160,149 @@ func TestRestoreStoreSeaweed(t *testing.T) {
 	r = runApp(t, vars, "restore", "apply", "--config", cfg, "--store", storeName, "--backup", name, "--plan", in("plan.json"),
 		"--dry-run", "--journal-out", in("journal.json"))
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Regexp(t, `(?m)^fetched \d+ objects \([0-9.]+ MiB\) from s3://`+bucket+`/`+prefix+` in \S+`, r.stderr)
+	assert.Regexp(t, `(?m)^checked 2 artifacts \(\d+ objects, [0-9.]+ MiB\) in s3://`+bucket+`/`+prefix+` by streaming in \S+$`, r.stderr)
 	t.Logf("apply: %s", r.stderr)
 	assert.Contains(t, r.stdout, `"dry_run_version"`, "stdout carries only the dry-run JSON")
 	assert.NotContains(t, r.stdout, "fetched")
+	streamedDry := r.stdout
+	assertDocumentsOnly(t, fetchDir, "apply --store downloads no artifact")
 	j, err := restore.ReadJournal(in("journal.json"))
 	require.NoError(t, err)
 	require.NotNil(t, j.BackupRoot)
 	assert.Equal(t, fetchDir, *j.BackupRoot)
 	assert.True(t, j.Ready, "%v", j.BlockedReasons)
 
-	// An artifact lost from the fetch directory is fetched again by run.
-	require.NoError(t, os.RemoveAll(filepath.Join(fetchDir, pl.Targets[0].CanisterID)))
-	r = runApp(t, vars, "restore", "run", "--journal", in("journal.json"), "--execute", "--config", cfg, "--env", "sim",
+	// The dry run and journal are byte for byte the ones a full local copy
+	// in the fetch directory gives.
+	_, err = archive.Fetch(ctx, st, name, fetchDir, archive.FetchOptions{AllArtifacts: true})
+	require.NoError(t, err)
+	r = runApp(t, vars, "restore", "apply", "--backup-dir", fetchDir, "--plan", in("plan.json"), "--dry-run",
+		"--journal-out", in("journal-local.json"))
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, streamedDry, r.stdout)
+	assert.Equal(t, readFile(t, in("journal-local.json")), readFile(t, in("journal.json")))
+	removeArtifacts(t, fetchDir)
+
+	// Run: each artifact is fetched just before its upload and removed
+	// after it; the executor sees only the artifact in flight on disk.
+	obs := &uploadObserver{root: fetchDir}
+	r = runAppObserved(t, vars, cfg, obs, "restore", "run", "--journal", in("journal.json"), "--execute", "--config", cfg, "--env", "sim",
 		"--store", storeName, "--require-complete")
 	require.Equal(t, exitOK, r.code, r.stderr+r.stdout)
-	assert.Regexp(t, `(?m)^fetched \d+ objects`, r.stderr)
+	assert.Regexp(t, `(?m)^fetched \d+ objects \([0-9.]+ MiB\) from s3://`+bucket+`/`+prefix+` in \S+`, r.stderr)
 	t.Logf("run: %s", r.stderr)
+	require.Len(t, obs.uploads, 2)
+	for i, dirs := range obs.present {
+		assert.Equal(t, []string{obs.uploads[i]}, dirs, "upload %d: only its own artifact is on disk", i)
+	}
+	assertDocumentsOnly(t, fetchDir, "every fetched artifact was removed after its upload")
+	assert.NoFileExists(t, in("journal.json")+fetchedSuffix)
 	restored := simDigests(t, s)
 	for _, tg := range pl.Targets {
 		assert.Equal(t, atBackup[tg.CanisterID], restored[tg.CanisterID], "%s back to its backup-time state", tg.CanisterID)
 	}
+
+	// --keep-fetched: the artifacts stay, and the fetch directory is then
+	// a complete, verifiable copy of the backup.
+	r = runApp(t, vars, "restore", "apply", "--config", cfg, "--store", storeName, "--backup", name, "--plan", in("plan.json"),
+		"--dry-run", "--out", in("dry-2.json"), "--journal-out", in("journal-2.json"))
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r = runApp(t, vars, "restore", "run", "--journal", in("journal-2.json"), "--execute", "--config", cfg, "--env", "sim",
+		"--store", storeName, "--require-complete", "--keep-fetched")
+	require.Equal(t, exitOK, r.code, r.stderr+r.stdout)
+	_, err = verify.Layout(ctx, fetchDir)
+	require.NoError(t, err, "every artifact kept, byte for byte")
+	restored = simDigests(t, s)
+	for _, tg := range pl.Targets {
+		assert.Equal(t, atBackup[tg.CanisterID], restored[tg.CanisterID], tg.CanisterID)
+	}
+}
+
+// assertDocumentsOnly fails unless every file below dir is a backup
+// document (or a restore reference), i.e. no artifact file is there.
+func assertDocumentsOnly(t *testing.T, dir, msg string) {
+	t.Helper()
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		assert.True(t, archive.IsDocument(rel) || strings.HasPrefix(rel, restore.ReferencesDir+"/"), "%s: %s", msg, rel)
+		return nil
+	}))
+}
+
+// removeArtifacts deletes every directory below dir but restore
+// references, leaving the documents.
+func removeArtifacts(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range ents {
+		if e.IsDir() && e.Name() != restore.ReferencesDir {
+			require.NoError(t, os.RemoveAll(filepath.Join(dir, e.Name())))
+		}
+	}
+}
+
+// uploadObserver wraps the configured executor and records, at each
+// upload, the artifact uploaded and the artifact directories under root.
+type uploadObserver struct {
+	restore.RestoreExecutor
+	root    string
+	uploads []string
+	present [][]string
+}
+
+func (x *uploadObserver) UploadSnapshot(ctx context.Context, target, dir string) (string, error) {
+	ents, err := os.ReadDir(x.root)
+	if err != nil {
+		return "", err
+	}
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() && e.Name() != restore.ReferencesDir {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	x.present = append(x.present, dirs)
+	x.uploads = append(x.uploads, filepath.Base(dir))
+	return x.RestoreExecutor.UploadSnapshot(ctx, target, dir)
+}
+
+// runAppObserved is runApp with `restore run`'s executor (from the config
+// file cfg) wrapped by obs.
+func runAppObserved(t *testing.T, vars map[string]string, cfg string, obs *uploadObserver, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := env{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, now: time.Now,
+		executable: func() (string, error) { return canicBin, nil }}
+	base := configRestoreOpener(e)
+	open := func(ctx context.Context, envName string) (restore.RestoreExecutor, func() error, error) {
+		ex, closeFn, err := base(context.WithValue(ctx, restoreFlagsKey{}, cfg), envName)
+		if err != nil {
+			return nil, nil, err
+		}
+		obs.RestoreExecutor = ex
+		return obs, closeFn, nil
+	}
+	app := newApp(e)
+	for i, c := range app.Commands {
+		if c.Name == "restore" {
+			app.Commands[i] = newRestoreCommand(e, open)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := app.RunContext(ctx, append([]string{"canic-backup"}, args...))
+	if err != nil {
+		fmt.Fprintln(&errOut, "error:", err)
+	}
+	return result{code: exitCode(err), stdout: out.String(), stderr: errOut.String()}
 }
 
 // canisterRaw returns the raw principal of the simulator's canister id.
