@@ -31,8 +31,9 @@ func backupCreateCommand(e env) *cli.Command {
 			"With a store (--store, $" + envStore + " or the environment's store key) the fleet's lock in the store is\n" +
 			"taken first (host $" + envHost + " or the host name, lease $" + envLockTTL + ", default 2m): a run of the\n" +
 			"same fleet on another host is refused. A dir store holds the backup under its path; for a remote store\n" +
-			"the run writes a staging directory (--out, else <user cache dir>/canic-backup/staging/<store>/<name>),\n" +
-			"publishes it to the store and removes it (unless --keep-local).",
+			"the run writes a staging directory (--out, else <user cache dir>/canic-backup/staging/<store>/<name>):\n" +
+			"each artifact goes to the store as soon as it is verified and leaves the disk, then the documents are\n" +
+			"published and the directory removed. --keep-local keeps every artifact locally and publishes at the end.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-restart-on-failure", Usage: "leave the canisters a failed run stopped (start them later with `backup recover`)"},
 			configFlag(),
@@ -147,8 +148,14 @@ func backupCreate(c *cli.Context, e env) (err error) {
 		}
 		return row.print(e.stdout)
 	}
+	var sink runner.ArtifactSink
+	if sr != nil {
+		if sink, err = sr.artifactSink(false); err != nil {
+			return err
+		}
+	}
 	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now, NoRestartOnFailure: c.Bool("no-restart-on-failure"),
-		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true},
+		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true, Sink: sink},
 		&pluginExecutor{exec: client, network: p.Network})
 	return finishRun(c, e, view, row, resp, runErr, sr)
 }

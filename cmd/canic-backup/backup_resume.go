@@ -142,10 +142,16 @@ func backupResume(c *cli.Context, e env) (err error) {
 		return err
 	}
 	defer client.Close()
+	var sink runner.ArtifactSink
+	if sr != nil {
+		if sink, err = sr.artifactSink(sunkArtifacts(dir)); err != nil {
+			return err
+		}
+	}
 	resp, runErr := runner.Run(ctx, runner.Config{
 		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
-		NoRestartOnFailure: c.Bool("no-restart-on-failure"),
+		NoRestartOnFailure: c.Bool("no-restart-on-failure"), Sink: sink,
 	}, &pluginExecutor{exec: client, network: p.Network})
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}

@@ -15,7 +15,9 @@ import (
 
 	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
@@ -200,7 +202,10 @@ type storeRun struct {
 	// given with --out or --dir), so resume hints must name it.
 	customStaging bool
 	keepLocal     bool
-	lock          *fleetLock
+	// sink is the run's artifact sink (a remote store without
+	// --keep-local): artifacts go to the store as they are verified.
+	sink *archive.ArtifactSink
+	lock *fleetLock
 	// ctx is the run's context once the lock is held (cancelled when the
 	// lease is lost).
 	ctx context.Context
@@ -251,6 +256,57 @@ func (sr *storeRun) lockFleet(ctx context.Context, e env, fleet, purpose string)
 // remote reports a run whose backup must be published afterwards.
 func (sr *storeRun) remote() bool { return sr != nil && sr.sc.Remote() }
 
+// artifactSink is the runner's sink for the run: with a remote store and
+// without --keep-local each artifact streams from its temp directory into
+// the store as soon as it is verified and leaves the disk, so the staging
+// directory holds only the artifacts in flight; the publish at the end
+// then uploads the documents and the manifest. Nil otherwise (artifacts
+// stay in the backup directory, and a remote store's publish uploads
+// them). A resume with --keep-local of a run that already sent artifacts
+// to the store (sunk is true) keeps the sink: those are not local any more.
+func (sr *storeRun) artifactSink(sunk bool) (runner.ArtifactSink, error) {
+	if !sr.remote() || (sr.keepLocal && !sunk) {
+		return nil, nil
+	}
+	if sr.sink == nil {
+		s, err := archive.NewArtifactSink(sr.sc.Store, sr.name, archive.SinkOptions{Concurrency: publishConcurrency})
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", sr.sc.Store.String(), err)
+		}
+		sr.sink = s
+	}
+	return sr.sink, nil
+}
+
+// sunkArtifacts reports whether the backup directory dir has a verified
+// artifact that is neither in its temp directory nor at its artifact path
+// (a run with a sink sent it to the store).
+func sunkArtifacts(dir string) bool {
+	dj, err := verify.ReadDownloadJournal(dir)
+	if err != nil {
+		return false
+	}
+	l := layout.New(dir)
+	for _, a := range dj.Artifacts {
+		if a.State != journal.ArtifactChecksumVerified && a.State != journal.ArtifactDurable {
+			continue
+		}
+		local := false
+		if p, err := l.Resolve(a.ArtifactPath); err == nil {
+			local, _ = fileExists(p)
+		}
+		if !local && a.TempPath != nil {
+			if p, err := l.ResolveTempPath(*a.TempPath); err == nil {
+				local, _ = fileExists(p)
+			}
+		}
+		if !local {
+			return true
+		}
+	}
+	return false
+}
+
 // resumeArgs are the arguments of `backup resume` that find this run.
 func (sr *storeRun) resumeArgs(dir string) string {
 	if !sr.remote() {
@@ -287,6 +343,9 @@ func (sr *storeRun) publish(c *cli.Context) (*archive.PublishReport, error) {
 	rep, err := archive.Publish(ctx, sr.sc.Store, sr.name, sr.staging, archive.PublishOptions{
 		RemoveLocal: !sr.keepLocal, Concurrency: publishConcurrency,
 	})
+	if err == nil {
+		rep, err = sr.withSunk(ctx, rep)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("publish backup %s from %s to store %s: %w\nrun `%s` to retry the publish",
 			sr.name, sr.staging, sr.sc.Store.String(), errors.Join(err, sr.lock.Lost()), resumeCommand(c, sr.resumeArgs(sr.staging)))
@@ -299,10 +358,37 @@ func (sr *storeRun) publish(c *cli.Context) (*archive.PublishReport, error) {
 	return rep, nil
 }
 
+// withSunk completes the report of a publish: Objects and Bytes are the
+// whole backup in the store (listed, so artifacts a sink sent, in this
+// process or an earlier one, count); after a run with a sink in this
+// process the counts and bytes sent add what the sink sent, and the time
+// runs from the sink's first upload (which overlapped the downloads) to
+// the end of the publish.
+func (sr *storeRun) withSunk(ctx context.Context, rep *archive.PublishReport) (*archive.PublishReport, error) {
+	objs, err := archive.ListObjects(ctx, sr.sc.Store, sr.name)
+	if err != nil {
+		return nil, err
+	}
+	out := *rep
+	out.Objects, out.Bytes = len(objs), 0
+	for _, o := range objs {
+		out.Bytes += o.Size
+	}
+	if sr.sink != nil {
+		sunk := sr.sink.Report()
+		out.Uploaded += sunk.Uploaded
+		out.Skipped += sunk.Skipped
+		out.UploadedBytes += sunk.UploadedBytes
+		out.Duration = max(out.Duration, sunk.Duration)
+	}
+	return &out, nil
+}
+
 // publishedLine is `published NAME to STORE (N objects, X.X MiB in Y.Ys,
 // Z.Z MiB/s)`: N objects of the backup in the store, X MiB sent by this
-// call (less than the backup's size when a resumed publish found objects
-// already there) in Y seconds.
+// command (less than the backup's size when a resumed publish found
+// objects already there) in Y seconds (with artifacts streamed during the
+// run: from the first artifact upload to the end of the publish).
 func publishedLine(rep *archive.PublishReport, storeName string) string {
 	const mib = 1 << 20
 	secs := rep.Duration.Seconds()

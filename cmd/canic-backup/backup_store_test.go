@@ -317,6 +317,57 @@ func TestBackupStoreS3(t *testing.T) {
 		assert.Equal(t, f.allRunning(), f.statuses(t))
 	})
 
+	t.Run("artifacts stream to the store during the run", func(t *testing.T) {
+		// Everything but finalize-manifest: each verified artifact is in
+		// the bucket already and gone from the staging directory, which
+		// holds only documents; the resume publishes them.
+		ctx := context.Background()
+		r := f.create(t, nil, "--store", testStoreS3, "--max-steps", "10")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "paused")
+		staged := f.stagingDirs(t)
+		require.Len(t, staged, 1)
+		name := filepath.Base(staged[0])
+		ents, err := os.ReadDir(staged[0])
+		require.NoError(t, err)
+		for _, e := range ents {
+			assert.False(t, e.IsDir(), "no artifact is left in the staging directory: %s", e.Name())
+		}
+		for _, id := range f.info.CanisterIDs[1:] {
+			objs, err := s.List(ctx, name+"/"+id+"/")
+			require.NoError(t, err)
+			assert.NotEmpty(t, objs, "artifact %s is in the bucket before the run completes", id)
+		}
+		_, err = s.Stat(ctx, name+"/"+layout.ManifestFile)
+		require.ErrorIs(t, err, store.ErrNotFound, "no manifest before the run completes")
+
+		r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--env", "sim", "--store", testStoreS3, "--backup", name)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		got, objects := publishedName(t, r, url)
+		assert.Equal(t, name, got)
+		list, err := s.List(ctx, name+"/")
+		require.NoError(t, err)
+		assert.Len(t, list, objects, "the published line counts the artifacts the run sent too")
+		assert.Empty(t, f.stagingDirs(t))
+		r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", testStoreS3, "--backup", name)
+		require.Equal(t, exitOK, r.code, r.stderr)
+	})
+
+	t.Run("keep-local keeps every artifact and publishes at the end", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "fleet-"+testFleet+"-kept")
+		r := f.create(t, nil, "--store", testStoreS3, "--keep-local", "--out", out)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		got, _ := publishedName(t, r, url)
+		assert.Equal(t, filepath.Base(out), got)
+		for _, id := range f.info.CanisterIDs[1:] {
+			assert.DirExists(t, filepath.Join(out, id))
+		}
+		r = f.run(t, nil, "backup", "verify", "--dir", out)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", testStoreS3, "--backup", got)
+		require.Equal(t, exitOK, r.code, r.stderr)
+	})
+
 	t.Run("complete staging directory only published", func(t *testing.T) {
 		// A complete backup directory in the staging place (as a run
 		// killed while publishing leaves it): resume publishes it without
