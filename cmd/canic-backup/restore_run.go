@@ -21,9 +21,10 @@ func restoreRunCommand(e env, open openRestoreExecutor) *cli.Command {
 		Description: "With --execute and --store, the backup's documents are fetched into the journal's backup directory\n" +
 			"(backup_root) first, and each upload's artifact is fetched there from the store just before the upload\n" +
 			"(each object's SHA-256 checked while it streams, the artifact's checksum against the manifest; files\n" +
-			"already there intact are kept) and removed right after it unless --keep-fetched, so the restore needs\n" +
-			"local disk for the artifact in flight only. Only artifacts this command fetched are removed; their list\n" +
-			"is kept in JOURNAL.fetched until they are, so a run that crashed cleans up or reuses them next time.\n" +
+			"already there intact are kept) and removed once uploaded unless --keep-fetched (an upload that fails keeps\n" +
+			"it for the retry), so the restore needs local disk for the artifact in flight only. Only artifacts this\n" +
+			"command fetched are removed; their list is kept in JOURNAL.fetched until they are, so a run that crashed\n" +
+			"cleans up or reuses them next time.\n" +
 			"An artifact that cannot be fetched fails its upload (status fetch-failed). A line `fetched K objects\n" +
 			"(X MiB) from STORE in Ys` goes to stderr at the end. Backup NAME defaults to backup_root's base name, as\n" +
 			"`restore apply --store` lays it out.\n\n" +

@@ -224,7 +224,7 @@ func (s *restoreStreamer) before(ctx context.Context, ap string) error {
 	}
 	r := s.src
 	start := time.Now()
-	rep, err := archive.Fetch(ctx, r.choice.Store, r.name, r.dir, archive.FetchOptions{Artifacts: []string{ap}, Concurrency: 1})
+	rep, err := archive.Fetch(ctx, r.choice.Store, r.name, r.dir, archive.FetchOptions{Artifacts: []string{ap}})
 	s.took += time.Since(start)
 	if err != nil {
 		err = fmt.Errorf("fetch artifact %s of backup %s from %s into %s: %w", ap, r.name, r.choice.Store, r.dir, err)
@@ -246,7 +246,7 @@ func (s *restoreStreamer) before(ctx context.Context, ap string) error {
 	return nil
 }
 
-// after removes the artifact ap once its upload ran, when this command
+// after removes the artifact ap once it was uploaded, when this command
 // fetched it and --keep-fetched is not set. A failed removal does not fail
 // the upload; it is reported at the end of the run.
 func (s *restoreStreamer) after(ap string) {
@@ -269,7 +269,9 @@ func (s *restoreStreamer) after(ap string) {
 }
 
 // upload is UploadSnapshot through the streamer: fetch, upload, remove.
-// A fetch that fails is a definite failure of the upload (it did not
+// An upload that fails or whose outcome is unknown keeps the artifact (it
+// is listed in JOURNAL.fetched) for the retry, which is the journal's next
+// operation, so still one artifact is on disk. A fetch that fails is a definite failure of the upload (it did not
 // run), with the fetch error as its transcript; a cancelled fetch leaves
 // the outcome to the caller as unknown.
 func (s *restoreStreamer) upload(ctx context.Context, inner restore.RestoreExecutor, target, dir string) (string, error) {
@@ -289,8 +291,11 @@ func (s *restoreStreamer) upload(ctx context.Context, inner restore.RestoreExecu
 		restore.RecordTranscript(ctx, restore.Transcript{Status: fetchFailedStatus, Stderr: []byte(err.Error())})
 		return "", &restore.CommandError{Status: fetchFailedStatus, Err: err}
 	}
-	defer s.after(ap)
-	return inner.UploadSnapshot(ctx, target, dir)
+	id, err := inner.UploadSnapshot(ctx, target, dir)
+	if err == nil {
+		s.after(ap)
+	}
+	return id, err
 }
 
 // wrap returns ex with its uploads streamed, keeping the snapshot cleaner

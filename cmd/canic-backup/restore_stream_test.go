@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,9 +23,10 @@ import (
 // the upload (as a real executor would) when its directory is missing.
 type streamObserver struct {
 	*cliExecutor
-	root    string
-	uploads []string   // the uploaded artifact (base name of dir)
-	present [][]string // artifact directories under root at each upload
+	root      string
+	uploads   []string   // the uploaded artifact (base name of dir)
+	present   [][]string // artifact directories under root at each upload
+	interrupt string     // artifact whose upload ends once with an unknown outcome
 }
 
 func newStreamObserver(root string) *streamObserver {
@@ -47,6 +49,10 @@ func (x *streamObserver) UploadSnapshot(ctx context.Context, target, dir string)
 	x.uploads = append(x.uploads, filepath.Base(dir))
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", &restore.CommandError{Status: "1", Err: fmt.Errorf("artifact directory %s: %v", dir, err)}
+	}
+	if x.interrupt != "" && x.interrupt == filepath.Base(dir) {
+		x.interrupt = ""
+		return "", errors.New("connection to the executor lost")
 	}
 	return x.cliExecutor.UploadSnapshot(ctx, target, dir)
 }
@@ -162,6 +168,42 @@ func TestRestoreStreamCrashLeftovers(t *testing.T) {
 	assert.NoDirExists(t, filepath.Join(local, arts[0]))
 	assert.NoDirExists(t, filepath.Join(local, arts[1]))
 	assert.DirExists(t, filepath.Join(local, arts[2]), "not fetched by the command: kept")
+	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+}
+
+// TestRestoreStreamInterruptedUpload: an upload whose outcome is unknown
+// (the executor went away) keeps its fetched artifact, listed in
+// JOURNAL.fetched; after --unclaim-pending the next run reuses it without
+// downloading it again, removes it once uploaded and finishes clean.
+func TestRestoreStreamInterruptedUpload(t *testing.T) {
+	local, cfg, arts := streamSetup(t)
+	x := newStreamObserver(local)
+	x.interrupt = arts[1]
+	r := runRestoreCLI(t, x.opener(), 1778598000, "restore", "run", "--config", cfg, "--journal", "journal.json",
+		"--execute", "--store", "local")
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "was left pending")
+	assert.Equal(t, arts[:2], x.uploads)
+	assert.NoDirExists(t, filepath.Join(local, arts[0]))
+	assert.DirExists(t, filepath.Join(local, arts[1]), "kept for the retry")
+	data, err := os.ReadFile("journal.json" + fetchedSuffix)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), arts[1])
+
+	r = runRestoreCLI(t, nil, 1778598050, "restore", "run", "--journal", "journal.json", "--unclaim-pending")
+	require.Equal(t, 0, r.code, r.stderr)
+	x = newStreamObserver(local)
+	r = runRestoreCLI(t, x.opener(), 1778598100, "restore", "run", "--config", cfg, "--journal", "journal.json",
+		"--execute", "--store", "local", "--require-complete")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, arts[1:], x.uploads)
+	for i, dirs := range x.present {
+		assert.Equal(t, []string{arts[1+i]}, dirs, "upload %d: only its own artifact is on disk", i)
+	}
+	assert.Regexp(t, `\(8 of them already present\)`, r.stderr, "4 documents + the kept artifact's 4 files")
+	for _, ap := range arts {
+		assert.NoDirExists(t, filepath.Join(local, ap))
+	}
 	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
 }
 
