@@ -28,9 +28,10 @@ func backupResumeCommand(e env) *cli.Command {
 			"--retry-failed (the canisters the failed run restarted are stopped again first), so a failure is never\n" +
 			"retried by accident.\n\n" +
 			"With a remote store, --backup NAME finds the run's staging directory (--dir, else <user cache dir>/\n" +
-			"canic-backup/staging/<store>/<name>); the fleet's lock is taken, the run continued if unfinished, the\n" +
-			"backup published (objects already there are skipped, interrupted uploads resumed) and the staging\n" +
-			"directory removed. A backup already published is reported as such.",
+			"canic-backup/staging/<store>/<name>); the fleet's lock is taken, the run continued if unfinished (each\n" +
+			"artifact streams into the store once verified, unless --keep-local), the backup published (objects\n" +
+			"already there are skipped, interrupted uploads resumed) and the staging directory removed. A backup\n" +
+			"already published is reported as such.",
 		Flags: []cli.Flag{
 			dirFlag(),
 			storeFlag(),
