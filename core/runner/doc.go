@@ -45,4 +45,12 @@
 // without it every file is byte-identical to 0.35.1's. Executors may report
 // file digests computed while writing (ReportFileChecksum) so that
 // verify-artifact need not read the artifact again.
+//
+// Config.Sink (an ArtifactSink, such as core/archive's store sink) keeps
+// artifacts outside the backup directory: verify-artifact puts each one
+// to the sink from its temp directory once its checksum is persisted and
+// removes the directory, so the directory holds at most the artifacts in
+// flight (downloads and verifications, Concurrency of them); finalize
+// requires the sink to hold each artifact with its checksum. The journals
+// and manifest are the same as without a sink.
 package runner
