@@ -76,7 +76,7 @@ func backupPruneCommand(e env) *cli.Command {
 			&cli.IntFlag{Name: "keep-last", Value: -1, Usage: "keep the newest `N` complete backups"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list what would be deleted, delete nothing"},
 			&cli.DurationFlag{Name: "stale", Usage: "remote store only: also delete backups without a manifest untouched for `DURATION` " +
-				"(a publish nobody resumed; never one a live fleet lock names) and abort multipart uploads started before it"},
+				"(a publish nobody resumed; never one a live fleet lock names), abort multipart uploads started before it and remove leftover staging objects"},
 			jsonFlag(),
 		},
 		OnUsageError: onUsageError,
@@ -228,7 +228,7 @@ func backupPrune(c *cli.Context, e env) error {
 	}
 	fmt.Fprintln(e.stdout, renderTable([]string{"ACTION", "DIR", "BACKUP_ID", "CREATED_AT", "STATUS", "REASON"}, rows))
 	if report.AbortedUploads != nil {
-		fmt.Fprintf(e.stdout, "aborted %d unfinished multipart uploads started before %s\n", *report.AbortedUploads,
+		fmt.Fprintf(e.stdout, "aborted %d unfinished multipart uploads or leftover staging objects older than %s\n", *report.AbortedUploads,
 			target.now.Add(-stale).UTC().Format(time.RFC3339))
 	}
 	return delErr

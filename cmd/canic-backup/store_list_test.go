@@ -308,7 +308,7 @@ func TestStoreS3PruneStale(t *testing.T) {
 
 	r = prune("--keep-last", "5", "--stale", "1h")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "aborted 0 unfinished multipart uploads started before ")
+	assert.Contains(t, r.stdout, "aborted 0 unfinished multipart uploads or leftover staging objects older than ")
 
 	r = runStoreCLI(t, nil, "backup", "prune", "--root", t.TempDir(), "--keep-last", "1", "--stale", "1h")
 	assert.Equal(t, exitUsage, r.code)

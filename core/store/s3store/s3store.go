@@ -211,29 +211,48 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // AbortStale aborts the store's multipart uploads (interrupted staging
-// uploads and publishing copies) started before olderThan, returning how
-// many it aborted. Do not run it while a Put may still be going on.
+// uploads and publishing copies) started before olderThan and removes the
+// finished staging objects last written before it, returning how many
+// uploads and objects it removed. Do not run it while a Put may still be
+// going on.
 func (s *Store) AbortStale(ctx context.Context, olderThan time.Time) (int, error) {
 	return s.AbortStaleExcept(ctx, olderThan, nil)
 }
 
-// AbortStaleExcept is AbortStale sparing the uploads for which keep, given
-// the store key the upload is for (a staging upload's final key), returns
-// true: the keys of a run that may still be going on.
+// AbortStaleExcept is AbortStale sparing the uploads and staging objects
+// for which keep, given the store key they are for (a staging upload's
+// final key), returns true: the keys of a run that may still be going on.
+//
+// A staging object is left behind when a Put is killed after completing
+// its multipart upload and publishing the copy but before deleting the
+// staging object; a resumed publish then finds the object published and
+// never looks at the staging key again, so only this sweep removes it.
 func (s *Store) AbortStaleExcept(ctx context.Context, olderThan time.Time, keep func(key string) bool) (int, error) {
+	spared := func(full string) bool {
+		key := strings.TrimPrefix(strings.TrimPrefix(full, s.prefix), stagingDir)
+		return keep != nil && keep(key)
+	}
 	n := 0
 	for u := range s.core.Client.ListIncompleteUploads(ctx, s.bucket, s.prefix, true) {
 		if u.Err != nil {
 			return n, mapErr(u.Err, store.PutOptions{})
 		}
-		if !u.Initiated.Before(olderThan) {
-			continue
-		}
-		key := strings.TrimPrefix(strings.TrimPrefix(u.Key, s.prefix), stagingDir)
-		if keep != nil && keep(key) {
+		if !u.Initiated.Before(olderThan) || spared(u.Key) {
 			continue
 		}
 		if err := s.core.AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	for oi := range s.core.Client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + stagingDir, Recursive: true}) {
+		if oi.Err != nil {
+			return n, mapErr(oi.Err, store.PutOptions{})
+		}
+		if !oi.LastModified.Before(olderThan) || spared(oi.Key) {
+			continue
+		}
+		if err := s.core.RemoveObject(ctx, s.bucket, oi.Key, minio.RemoveObjectOptions{}); err != nil {
 			return n, err
 		}
 		n++

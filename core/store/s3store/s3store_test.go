@@ -297,3 +297,41 @@ func TestServerHonoursCopySourceIfMatch(t *testing.T) {
 	_, err = core.CopyObject(ctx, bucket, p+"src", bucket, p+"dst", map[string]string{"x-amz-copy-source-if-match": `"` + ui.ETag + `"`}, minio.CopySrcOptions{}, minio.PutObjectOptions{})
 	require.NoError(t, err)
 }
+
+// TestAbortStaleSweepsLeftoverStagingObjects: a staging object left by a
+// Put killed between its publishing copy and the staging delete (written
+// here directly) is removed by AbortStale once older than the cutoff, not
+// before, and not when keep spares its key; published objects stay.
+func TestAbortStaleSweepsLeftoverStagingObjects(t *testing.T) {
+	ctx := context.Background()
+	c, err := server.Client()
+	require.NoError(t, err)
+	p := freshPrefix(t)
+	s, err := s3store.Open(ctx, "test", settings(p), s3store.Options{Credentials: creds()})
+	require.NoError(t, err)
+	_, err = s.Put(ctx, "b1/art/f", strings.NewReader("published"), store.PutOptions{})
+	require.NoError(t, err)
+	for _, k := range []string{"b1/art/f", "b2/art/g"} {
+		_, err = c.PutObject(ctx, bucket, p+".canic-incoming/"+k, strings.NewReader("left"), 4, minio.PutObjectOptions{})
+		require.NoError(t, err)
+	}
+	staging := func() []string {
+		var out []string
+		for oi := range c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: p + ".canic-incoming/", Recursive: true}) {
+			require.NoError(t, oi.Err)
+			out = append(out, strings.TrimPrefix(oi.Key, p+".canic-incoming/"))
+		}
+		return out
+	}
+	n, err := s.AbortStale(ctx, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing is older than an hour")
+	assert.Len(t, staging(), 2)
+
+	n, err = s.AbortStaleExcept(ctx, time.Now().Add(time.Minute), func(key string) bool { return strings.HasPrefix(key, "b2/") })
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"b2/art/g"}, staging(), "the spared run's staging object stays")
+	_, err = store.Verify(ctx, s, "b1/art/f")
+	require.NoError(t, err, "the published object is untouched")
+}
