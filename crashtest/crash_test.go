@@ -20,6 +20,8 @@ func TestCrash(t *testing.T) {
 	var lk leaks
 	total := 0
 	t.Run("matrix", func(t *testing.T) {
+		weed := newWeedShare(t)
+		weed.warm()
 		for _, env := range []string{envAgent, envICP} {
 			f, backup, points := tracedBackup(t, env)
 			baseline := snapshots(t, f.s, f.children...)
@@ -41,7 +43,6 @@ func TestCrash(t *testing.T) {
 				})
 			}
 		}
-		weed := newWeedShare(t)
 		sf, spoints := tracedStoreBackup(t, weed)
 		sbaseline := snapshots(t, sf.s, sf.children...)
 		if !full() {

@@ -79,6 +79,23 @@ func newWeedShare(t *testing.T) *weedShare {
 	return w
 }
 
+// warm starts the first server in the background, so its start (about
+// 10 s) overlaps work done before the store scenario needs it; server
+// waits for it (a failed start is retried there and reported).
+func (w *weedShare) warm() {
+	go func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.cur != nil {
+			return
+		}
+		if srv, err := startWeed(w.logf); err == nil {
+			w.cur = &weedServer{srv: srv}
+			w.live = append(w.live, w.cur)
+		}
+	}()
+}
+
 // server returns a running server for t's fleet (starting one, with the
 // bucket, when none is current or the current one served weedUses
 // fleets) and a fresh bucket prefix; the server is t's until t ends.
