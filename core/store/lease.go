@@ -263,9 +263,16 @@ func (l *Lease) Renew(ctx context.Context) error {
 	return err
 }
 
-// KeepAlive renews the lease every interval until ctx ends or a renewal
-// fails; the returned channel receives that failure (or nil when ctx
+// KeepAlive renews the lease every interval until ctx ends or the lease
+// is gone; the returned channel receives the failure (or nil when ctx
 // ended) and is then closed. The caller must stop its work on an error.
+//
+// A renewal that fails for another reason than a takeover (a store
+// timeout, a refused connection) is retried at the next tick while the
+// lease, as last written, outlives that tick; each attempt is bounded by
+// interval. Only when the next tick would come after the expiry is the
+// failure reported, so a store that is briefly slow or down does not stop
+// a run that still holds its lease.
 func (l *Lease) KeepAlive(ctx context.Context, interval time.Duration) <-chan error {
 	ch := make(chan error, 1)
 	go func() {
@@ -278,7 +285,13 @@ func (l *Lease) KeepAlive(ctx context.Context, interval time.Duration) <-chan er
 				ch <- nil
 				return
 			case <-t.C:
-				if err := l.Renew(ctx); err != nil && ctx.Err() == nil {
+				rctx, cancel := context.WithTimeout(ctx, interval)
+				err := l.Renew(rctx)
+				cancel()
+				if err == nil || ctx.Err() != nil {
+					continue
+				}
+				if errors.Is(err, ErrLeaseLost) || !l.outlives(interval) {
 					ch <- err
 					return
 				}
@@ -286,6 +299,15 @@ func (l *Lease) KeepAlive(ctx context.Context, interval time.Duration) <-chan er
 		}
 	}()
 	return ch
+}
+
+// outlives reports whether the lease as last written is still valid one
+// interval from now.
+func (l *Lease) outlives(interval time.Duration) bool {
+	l.mu.Lock()
+	exp, err := l.rec.expires()
+	l.mu.Unlock()
+	return err == nil && l.opts.Now().Add(interval).Before(exp)
 }
 
 // Release marks the record released by compare-and-swap, so the next

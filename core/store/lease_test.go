@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,4 +109,73 @@ func TestLeaseHolderGoneIsTakenOverAtOnce(t *testing.T) {
 	assert.Equal(t, 41, second.TakenOver().PID)
 	require.ErrorIs(t, first.Renew(ctx), store.ErrLeaseLost, "the gone holder, were it alive after all, loses on its next renewal")
 	require.NoError(t, second.Release(ctx))
+}
+
+// flakyStore fails Puts while failing is set (a store briefly down).
+type flakyStore struct {
+	store.Store
+	mu      sync.Mutex
+	failing bool
+	fails   int
+}
+
+func (f *flakyStore) Put(ctx context.Context, key string, r io.Reader, o store.PutOptions) (store.ObjectInfo, error) {
+	f.mu.Lock()
+	failing := f.failing
+	if failing {
+		f.fails++
+	}
+	f.mu.Unlock()
+	if failing {
+		return store.ObjectInfo{}, errors.New("connection refused")
+	}
+	return f.Store.Put(ctx, key, r, o)
+}
+
+func (f *flakyStore) set(failing bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failing = failing
+}
+
+func (f *flakyStore) failures() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fails
+}
+
+// TestLeaseKeepAliveRidesOutAStoreOutage: renewals failing for a while are
+// retried while the lease is still valid (no report, the lease renewed once
+// the store is back); failing until the lease would lapse is reported.
+func TestLeaseKeepAliveRidesOutAStoreOutage(t *testing.T) {
+	ctx := context.Background()
+	dir, err := dirstore.Open(t.TempDir())
+	require.NoError(t, err)
+	fs := &flakyStore{Store: dir}
+	l, err := store.AcquireLease(ctx, fs, "lock", store.LeaseOptions{Host: "a", PID: 1, TTL: 2 * time.Second})
+	require.NoError(t, err)
+	kctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fs.set(true)
+	ch := l.KeepAlive(kctx, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return fs.failures() >= 3 }, 5*time.Second, 10*time.Millisecond)
+	fs.set(false)
+	before := l.Record().RenewedAt
+	require.Eventually(t, func() bool { return l.Record().RenewedAt != before }, 5*time.Second, 10*time.Millisecond,
+		"renewed once the store answers again")
+	select {
+	case err := <-ch:
+		t.Fatalf("a brief outage was reported: %v", err)
+	default:
+	}
+
+	fs.set(true)
+	select {
+	case err := <-ch:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "connection refused")
+		assert.NotErrorIs(t, err, store.ErrLeaseLost)
+	case <-time.After(10 * time.Second):
+		t.Fatal("an outage outlasting the lease was not reported")
+	}
 }
