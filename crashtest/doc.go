@@ -15,6 +15,13 @@
 // journal parses, no plugin or icp process of the dead run is left, and no
 // canister holds more snapshots than after an uninterrupted run.
 //
+// A third scenario, store-backup, kills `backup create --store` into a real
+// SeaweedFS bucket (agent executor) at every point it passes, the
+// store.part-uploaded and runner.artifact-sunk points among them, resumes it
+// with `backup resume --store S --backup NAME`, and checks that exactly one
+// complete backup verifies from the bucket, the staging directory is gone,
+// the fleet lease is released and no staging object of the store is left.
+//
 // `make crash-smoke` (part of `make test`) runs a bounded sample;
 // `make crash-matrix` runs every kill point with both built-in executors.
 // Both print "N kill points, N resumed, 0 lost, 0 left stopped".

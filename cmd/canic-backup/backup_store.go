@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -350,12 +351,37 @@ func (sr *storeRun) publish(c *cli.Context) (*archive.PublishReport, error) {
 		return nil, fmt.Errorf("publish backup %s from %s to store %s: %w\nrun `%s` to retry the publish",
 			sr.name, sr.staging, sr.sc.Store.String(), errors.Join(err, sr.lock.Lost()), resumeCommand(c, sr.resumeArgs(sr.staging)))
 	}
+	if err := sr.sweepStaging(ctx); err != nil {
+		return rep, err
+	}
 	if !sr.keepLocal {
 		if err := os.RemoveAll(sr.staging); err != nil {
 			return rep, fmt.Errorf("backup %s is published to %s, but removing its staging directory failed: %w", sr.name, sr.sc.Store.String(), err)
 		}
 	}
 	return rep, nil
+}
+
+// sweepStaging removes what earlier, killed attempts of this backup left
+// in the store's own bookkeeping: unfinished multipart uploads and finished
+// staging objects (a Put killed between its publishing copy and its
+// cleanup). Once the manifest is published under the fleet lease, no Put of
+// this backup is running, so everything of it there is garbage; other
+// backups' entries are never touched.
+func (sr *storeRun) sweepStaging(ctx context.Context) error {
+	a, ok := sr.sc.Store.(staleAborter)
+	if !ok {
+		return nil
+	}
+	_, err := a.AbortStaleExcept(ctx, time.Now().Add(time.Hour), func(key string) bool {
+		return !strings.HasPrefix(key, sr.name+"/")
+	})
+	if err != nil {
+		return fmt.Errorf("backup %s is published to %s, but removing the leftovers of interrupted uploads failed "+
+			"(they cost storage only; `canic-backup backup prune --store %s --keep-last N --stale 24h` removes them later): %w",
+			sr.name, sr.sc.Store.String(), sr.sc.Name, err)
+	}
+	return nil
 }
 
 // withSunk completes the report of a publish: Objects and Bytes are the

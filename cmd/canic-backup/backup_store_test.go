@@ -299,8 +299,24 @@ func TestBackupStoreS3(t *testing.T) {
 		assert.Contains(t, r.stderr, "backup "+paused+" is not published to "+url+" until it completes: run `canic-backup backup resume --store "+
 			testStoreS3+" --backup "+paused+" --config "+f.cfg+" --env sim`")
 
+		// Leftovers of killed uploads in the store's bookkeeping: this
+		// backup's are swept by the publish that completes it, another
+		// backup's are not touched.
+		mc, err := f.weed.Client()
+		require.NoError(t, err)
+		for _, k := range []string{".canic-incoming/" + paused + "/x.bin", ".canic-incoming/other-backup/y.bin"} {
+			_, err = mc.PutObject(context.Background(), f.bucket, k, strings.NewReader("left"), 4, minio.PutObjectOptions{})
+			require.NoError(t, err)
+		}
+
 		r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--env", "sim", "--store", testStoreS3, "--backup", paused, "--json-lines")
 		require.Equal(t, exitOK, r.code, r.stderr)
+		var leftovers []string
+		for oi := range mc.ListObjects(context.Background(), f.bucket, minio.ListObjectsOptions{Prefix: ".canic-incoming/", Recursive: true}) {
+			require.NoError(t, oi.Err)
+			leftovers = append(leftovers, oi.Key)
+		}
+		assert.Equal(t, []string{".canic-incoming/other-backup/y.bin"}, leftovers, "the completing publish swept its own leftovers only")
 		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 		require.GreaterOrEqual(t, len(lines), 2)
 		var ev struct {
@@ -312,7 +328,7 @@ func TestBackupStoreS3(t *testing.T) {
 		assert.Equal(t, paused, ev.Result.Name)
 		assert.Contains(t, lines[len(lines)-1], `"type":"result"`, "the result is still the last line")
 		assert.Empty(t, f.stagingDirs(t))
-		_, err := s.Stat(context.Background(), paused+"/"+layout.ManifestFile)
+		_, err = s.Stat(context.Background(), paused+"/"+layout.ManifestFile)
 		require.NoError(t, err)
 		assert.Equal(t, f.allRunning(), f.statuses(t))
 	})
