@@ -35,16 +35,9 @@ var ErrUnknownArtifact = errors.New("artifact is not in the manifest")
 // The manifest is written last, so a local manifest means the fetch of
 // the documents completed.
 func Fetch(ctx context.Context, s store.Store, name, dir string, opts FetchOptions) (*FetchReport, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	objs, err := ListObjects(ctx, s, name)
+	byKey, err := indexObjects(ctx, s, name)
 	if err != nil {
 		return nil, err
-	}
-	byKey := make(map[string]store.ObjectInfo, len(objs))
-	for _, o := range objs {
-		byKey[o.Key] = o
 	}
 	f := &fetcher{s: s, name: name, dir: dir}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

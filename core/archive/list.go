@@ -132,3 +132,20 @@ func Delete(ctx context.Context, s store.Store, name string) error {
 func sortInfos(objs []store.ObjectInfo) {
 	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
 }
+
+// indexObjects checks name and returns the objects of the backup name in s
+// by key.
+func indexObjects(ctx context.Context, s store.Store, name string) (map[string]store.ObjectInfo, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	objs, err := ListObjects(ctx, s, name)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]store.ObjectInfo, len(objs))
+	for _, o := range objs {
+		byKey[o.Key] = o
+	}
+	return byKey, nil
+}

@@ -43,13 +43,9 @@ func Verify(ctx context.Context, s store.Store, name string, opts VerifyOptions)
 	if math.IsNaN(p) || p < 0 || p > 100 {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSample, p)
 	}
-	objs, err := ListObjects(ctx, s, name)
+	byKey, err := indexObjects(ctx, s, name)
 	if err != nil {
 		return nil, err
-	}
-	byKey := make(map[string]store.ObjectInfo, len(objs))
-	for _, o := range objs {
-		byKey[o.Key] = o
 	}
 	v := &verifier{s: s, name: name, byKey: byKey}
 

@@ -35,13 +35,9 @@ type ArtifactsReport struct {
 // store.ErrDigestMismatch, a missing manifest ErrIncomplete); a path the
 // manifest does not record matches ErrUnknownArtifact.
 func VerifyArtifacts(ctx context.Context, s store.Store, name string, paths []string, concurrency int) (*ArtifactsReport, error) {
-	objs, err := ListObjects(ctx, s, name)
+	byKey, err := indexObjects(ctx, s, name)
 	if err != nil {
 		return nil, err
-	}
-	byKey := make(map[string]store.ObjectInfo, len(objs))
-	for _, o := range objs {
-		byKey[o.Key] = o
 	}
 	v := &verifier{s: s, name: name, byKey: byKey}
 	data, err := v.document(ctx, layout.ManifestFile)
