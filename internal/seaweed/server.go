@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -71,8 +72,28 @@ func randomHex(n int) string {
 }
 
 // Start runs the server binary bin with data under a new temporary
-// directory and waits until its S3 gateway serves signed requests.
+// directory and waits until its S3 gateway serves signed requests. The
+// free ports it picks come from the kernel's ephemeral range, where an
+// outgoing connection (weed's own, or another test's) can take one before
+// weed binds it; a start that fails so is retried with new ports.
 func Start(ctx context.Context, bin string, o Options) (*Server, error) {
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		var s *Server
+		if s, err = startOnce(ctx, bin, o); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+		if o.Logf != nil {
+			o.Logf("seaweed: a port was taken before weed bound it (attempt %d of %d); starting again on new ports", attempt, startAttempts)
+		}
+	}
+	return nil, err
+}
+
+// startAttempts bounds the restarts of Start after a port was taken.
+const startAttempts = 3
+
+func startOnce(ctx context.Context, bin string, o Options) (*Server, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
