@@ -47,6 +47,10 @@ type restoreStreamer struct {
 	keep    bool
 	record  string
 	byInput map[string]string // resolved input path -> artifact path
+	// index is the published backup's listing, taken at the first
+	// artifact fetch and reused by the others (one listing per run, not
+	// one per member).
+	index *archive.Index
 
 	mu        sync.Mutex
 	owned     map[string]bool // artifacts fetched by us, still on disk
@@ -224,7 +228,14 @@ func (s *restoreStreamer) before(ctx context.Context, ap string) error {
 	}
 	r := s.src
 	start := time.Now()
-	rep, err := archive.Fetch(ctx, r.choice.Store, r.name, r.dir, archive.FetchOptions{Artifacts: []string{ap}})
+	if s.index == nil {
+		ix, err := archive.IndexBackup(ctx, r.choice.Store, r.name)
+		if err != nil {
+			return fmt.Errorf("list backup %s in %s: %w", r.name, r.choice.Store, err)
+		}
+		s.index = ix
+	}
+	rep, err := archive.Fetch(ctx, r.choice.Store, r.name, r.dir, archive.FetchOptions{Artifacts: []string{ap}, Index: s.index})
 	s.took += time.Since(start)
 	if err != nil {
 		err = fmt.Errorf("fetch artifact %s of backup %s from %s into %s: %w", ap, r.name, r.choice.Store, r.dir, err)

@@ -64,6 +64,11 @@ type FetchOptions struct {
 	AllArtifacts bool
 	// Concurrency is how many objects download at once (0: 4).
 	Concurrency int
+	// Index, when it is the index of this backup in this store, is used
+	// instead of listing the backup again: a restore fetching one
+	// artifact per upload lists a published backup once, not once per
+	// member.
+	Index *Index
 }
 
 // FetchReport sums up a Fetch.

@@ -35,9 +35,14 @@ var ErrUnknownArtifact = errors.New("artifact is not in the manifest")
 // The manifest is written last, so a local manifest means the fetch of
 // the documents completed.
 func Fetch(ctx context.Context, s store.Store, name, dir string, opts FetchOptions) (*FetchReport, error) {
-	byKey, err := indexObjects(ctx, s, name)
-	if err != nil {
-		return nil, err
+	var byKey map[string]store.ObjectInfo
+	if ix := opts.Index; ix != nil && ix.name == name && ix.store == s.String() {
+		byKey = ix.byKey
+	} else {
+		var err error
+		if byKey, err = indexObjects(ctx, s, name); err != nil {
+			return nil, err
+		}
 	}
 	f := &fetcher{s: s, name: name, dir: dir}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

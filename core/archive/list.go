@@ -149,3 +149,23 @@ func indexObjects(ctx context.Context, s store.Store, name string) (map[string]s
 	}
 	return byKey, nil
 }
+
+// Index is the listing of one stored backup by key, for reuse across
+// calls on a backup that does not change meanwhile (a published one).
+type Index struct {
+	store string
+	name  string
+	byKey map[string]store.ObjectInfo
+}
+
+// IndexBackup lists the backup name in s once.
+func IndexBackup(ctx context.Context, s store.Store, name string) (*Index, error) {
+	byKey, err := indexObjects(ctx, s, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Index{store: s.String(), name: name, byKey: byKey}, nil
+}
+
+// Objects is how many objects the index holds.
+func (ix *Index) Objects() int { return len(ix.byKey) }
