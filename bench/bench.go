@@ -216,22 +216,8 @@ func runContender(ctx context.Context, o options, name string) (result, error) {
 			contenderStore, contenderStoreDir, contenderStoreS3)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if res.WallSeconds, res.PeakRSSMiB, err = timedRun(ctx, cmd, &stdout, &stderr); err != nil {
 		return res, err
-	}
-	var rss treeRSS
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { rss.watch(wctx, cmd.Process.Pid, 10*time.Millisecond); close(done) }()
-	err = cmd.Wait()
-	res.WallSeconds = time.Since(start).Seconds()
-	stop()
-	<-done
-	res.PeakRSSMiB = float64(rss.Peak()) / (1 << 20)
-	if err != nil {
-		return res, fmt.Errorf("%s: %w\n%s%s", strings.Join(cmd.Args, " "), err, stdout.String(), stderr.String())
 	}
 	switch name {
 	case contenderICPLoop:

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -112,4 +115,28 @@ func rssBytes(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// timedRun runs cmd with its output in stdout and stderr, and returns its
+// wall time in seconds and the peak RSS of its process tree in MiB. A
+// failed command's error names it and carries its output.
+func timedRun(ctx context.Context, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) (float64, float64, error) {
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	var rss treeRSS
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { rss.watch(wctx, cmd.Process.Pid, 10*time.Millisecond); close(done) }()
+	err := cmd.Wait()
+	wall := time.Since(start).Seconds()
+	stop()
+	<-done
+	peak := float64(rss.Peak()) / (1 << 20)
+	if err != nil {
+		return wall, peak, fmt.Errorf("%s: %w\n%s%s", strings.Join(cmd.Args, " "), err, stdout.String(), stderr.String())
+	}
+	return wall, peak, nil
 }
