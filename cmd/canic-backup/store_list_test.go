@@ -109,23 +109,7 @@ func TestStoreS3ListInspectPrune(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const bucket, prefix = "list-store", "fleets/"
-	repo, err := seaweed.RepoRoot()
-	require.NoError(t, err)
-	bin, err := seaweed.Binary(ctx, repo, t.Logf)
-	require.NoError(t, err)
-	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-	require.NoError(t, srv.CreateBucket(ctx, bucket))
-	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-
-	cfg := filepath.Join(t.TempDir(), "canic.toml")
-	writeFile(t, cfg, "version = 1\n\n[stores.sw]\nkind = \"s3\"\nendpoint = \""+srv.Endpoint+"\"\nbucket = \""+bucket+
-		"\"\nprefix = \""+prefix+"\"\nregion = \"us-east-1\"\npath_style = true\n")
-	settings := store.Settings{Kind: store.KindS3, Endpoint: srv.Endpoint, Bucket: bucket, Prefix: prefix, Region: "us-east-1", PathStyle: true}
-	s, err := stores.Open(ctx, "sw", settings)
-	require.NoError(t, err)
+	cfg, s := seaweedStoreConfig(ctx, t, bucket, prefix, 0)
 
 	fixture := pruneFixture(t)
 	for _, name := range []string{"b1", "b2", "b3", "b4", "b5-incomplete"} {
@@ -140,7 +124,7 @@ func TestStoreS3ListInspectPrune(t *testing.T) {
 		_, err = s.Put(ctx, archive.Key("planned", f), strings.NewReader(string(b)), store.PutOptions{})
 		require.NoError(t, err)
 	}
-	_, err = s.Put(ctx, archive.Key("partial", demoRoot+"/wasm_module.bin"), strings.NewReader("x"), store.PutOptions{})
+	_, err := s.Put(ctx, archive.Key("partial", demoRoot+"/wasm_module.bin"), strings.NewReader("x"), store.PutOptions{})
 	require.NoError(t, err)
 	_, err = s.Put(ctx, "locks/fleet-demo.json", strings.NewReader("{}"), store.PutOptions{})
 	require.NoError(t, err)
@@ -248,26 +232,10 @@ func TestStoreS3PruneStale(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const bucket, prefix = "stale-store", "fleets/"
-	repo, err := seaweed.RepoRoot()
-	require.NoError(t, err)
-	bin, err := seaweed.Binary(ctx, repo, t.Logf)
-	require.NoError(t, err)
-	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-	require.NoError(t, srv.CreateBucket(ctx, bucket))
-	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-	cfg := filepath.Join(t.TempDir(), "canic.toml")
-	writeFile(t, cfg, "version = 1\n\n[stores.sw]\nkind = \"s3\"\nendpoint = \""+srv.Endpoint+"\"\nbucket = \""+bucket+
-		"\"\nprefix = \""+prefix+"\"\nregion = \"us-east-1\"\npath_style = true\n")
-	settings := store.Settings{Kind: store.KindS3, Endpoint: srv.Endpoint, Bucket: bucket, Prefix: prefix, Region: "us-east-1",
-		PathStyle: true, PartSizeMiB: 5}
-	s, err := stores.Open(ctx, "sw", settings)
-	require.NoError(t, err)
+	cfg, s := seaweedStoreConfig(ctx, t, bucket, prefix, 5)
 
 	fixture := pruneFixture(t)
-	_, err = archive.Publish(ctx, s, "b4", filepath.Join(fixture, "b4"), archive.PublishOptions{})
+	_, err := archive.Publish(ctx, s, "b4", filepath.Join(fixture, "b4"), archive.PublishOptions{})
 	require.NoError(t, err)
 	for _, name := range []string{"abandoned", "running"} {
 		_, err = s.Put(ctx, archive.Key(name, demoRoot+"/wasm_module.bin"), strings.NewReader("x"), store.PutOptions{})
@@ -313,4 +281,29 @@ func TestStoreS3PruneStale(t *testing.T) {
 	r = runStoreCLI(t, nil, "backup", "prune", "--root", t.TempDir(), "--keep-last", "1", "--stale", "1h")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--stale needs a remote store")
+}
+
+// seaweedStoreConfig starts a SeaweedFS server with bucket, passes its
+// credentials through the environment, writes a config whose s3 store "sw"
+// is bucket/prefix, and returns that config's path and the store opened
+// directly (with partSizeMiB, 0 for the default).
+func seaweedStoreConfig(ctx context.Context, t *testing.T, bucket, prefix string, partSizeMiB int) (string, store.Store) {
+	t.Helper()
+	repo, err := seaweed.RepoRoot()
+	require.NoError(t, err)
+	bin, err := seaweed.Binary(ctx, repo, t.Logf)
+	require.NoError(t, err)
+	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	require.NoError(t, srv.CreateBucket(ctx, bucket))
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	cfg := filepath.Join(t.TempDir(), "canic.toml")
+	writeFile(t, cfg, "version = 1\n\n[stores.sw]\nkind = \"s3\"\nendpoint = \""+srv.Endpoint+"\"\nbucket = \""+bucket+
+		"\"\nprefix = \""+prefix+"\"\nregion = \"us-east-1\"\npath_style = true\n")
+	s, err := stores.Open(ctx, "sw", store.Settings{Kind: store.KindS3, Endpoint: srv.Endpoint, Bucket: bucket, Prefix: prefix,
+		Region: "us-east-1", PathStyle: true, PartSizeMiB: partSizeMiB})
+	require.NoError(t, err)
+	return cfg, s
 }
