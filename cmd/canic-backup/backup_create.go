@@ -89,7 +89,7 @@ func backupCreate(c *cli.Context, e env) (err error) {
 		// The fleet's lease comes before anything is planned or stopped:
 		// a refused create changes nothing.
 		if !c.Bool("dry-run") {
-			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, "backup create "+sr.name); err != nil {
+			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, leasePurpose("create", sr.name)); err != nil {
 				return err
 			}
 			defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()

@@ -12,6 +12,19 @@ import (
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 
+// leasePurpose is the purpose a backup command writes into the fleet
+// lease: "backup VERB NAME" (purposeBackup reads the name back).
+func leasePurpose(verb, name string) string { return "backup " + verb + " " + name }
+
+// purposeBackup returns the backup a lease purpose names (leasePurpose).
+func purposeBackup(purpose string) (string, bool) {
+	f := strings.Fields(purpose)
+	if len(f) != 3 || f[0] != "backup" {
+		return "", false
+	}
+	return f[2], true
+}
+
 // liveLeaseBackups returns the backups that live fleet leases in s are
 // working on (named by their purpose, "backup create NAME" or "backup
 // resume NAME"): prune --stale never deletes those, however old their
@@ -32,8 +45,8 @@ func liveLeaseBackups(ctx context.Context, s store.Store, now time.Time) (map[st
 		if rec.Released || (err == nil && now.After(exp)) {
 			continue
 		}
-		if f := strings.Fields(rec.Purpose); len(f) == 3 && f[0] == "backup" {
-			live[f[2]] = true
+		if name, ok := purposeBackup(rec.Purpose); ok {
+			live[name] = true
 		}
 	}
 	return live, nil

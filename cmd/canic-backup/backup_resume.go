@@ -107,7 +107,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 	}
 	ctx := c.Context
 	if sr != nil {
-		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, "backup resume "+sr.name); err != nil {
+		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, leasePurpose("resume", sr.name)); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()

@@ -105,7 +105,7 @@ func restoreError(err error) error {
 	if code == pluginapi.CodeTransient {
 		return err
 	}
-	return &restore.CommandError{Status: string(code), Err: err}
+	return &restore.CommandError{Status: string(code), Err: codeOnce{err}}
 }
 
 // UploadSnapshot implements restore.RestoreExecutor.
@@ -162,3 +162,11 @@ func (a *restoreAdapter) CanisterStatus(ctx context.Context, target string) (str
 	}
 	return string(st.Status), st.ModuleHash, nil
 }
+
+// codeOnce renders a plugin error without the code its CommandError's
+// status already names (see commandMessage) and unwraps to it, so
+// errors.Is/As still see the plugin error.
+type codeOnce struct{ err error }
+
+func (c codeOnce) Error() string { return commandMessage(c.err) }
+func (c codeOnce) Unwrap() error { return c.err }

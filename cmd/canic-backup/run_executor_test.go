@@ -138,3 +138,15 @@ func TestCommandErrorNamesTheCodeOnce(t *testing.T) {
 	require.ErrorAs(t, wrapped, &ce)
 	assert.Equal(t, "download chunk 4: transient: reset", ce.Message)
 }
+
+// TestRestoreErrorNamesTheCodeOnce: a restore command failure names the
+// plugin code once, as a backup one does, and still unwraps to the plugin
+// error.
+func TestRestoreErrorNamesTheCodeOnce(t *testing.T) {
+	pe := &pluginapi.Error{Code: pluginapi.CodeNotFound, Message: "no such snapshot", Executor: "agent"}
+	err := restoreError(pe)
+	assert.Equal(t, `command failed with status not-found: executor "agent": no such snapshot`, err.Error())
+	var got *pluginapi.Error
+	require.ErrorAs(t, err, &got)
+	assert.Same(t, pe, got)
+}
