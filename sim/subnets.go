@@ -16,8 +16,8 @@ import (
 // the NNS subnet plus two application subnets, the mainnet shape.
 const DefaultSubnets = 3
 
-// maxSubnets bounds Options.Subnets.
-const maxSubnets = 64
+// MaxSubnets bounds Options.Subnets.
+const MaxSubnets = 64
 
 // subnetRangeBits is the size of each subnet's canister range in the
 // mainnet shape: 2^20 canister indexes, as mainnet allots them.
@@ -56,8 +56,8 @@ func (sn *subnet) holds(id []byte) bool {
 // simulator is unchanged; with n > 1 it holds the first 2^20 ids and each
 // application subnet the next 2^20.
 func newSubnets(seed []byte, n int) ([]*subnet, error) {
-	if n < 1 || n > maxSubnets {
-		return nil, fmt.Errorf("sim: Subnets is %d, want 1..%d", n, maxSubnets)
+	if n < 1 || n > MaxSubnets {
+		return nil, fmt.Errorf("sim: Subnets is %d, want 1..%d", n, MaxSubnets)
 	}
 	out := make([]*subnet, n)
 	for i := range out {
