@@ -13,7 +13,9 @@ import (
 
 // handleCall serves /api/v2/canister/<id>/call (202, then the client polls
 // read_state) and /api/v3|v4/canister/<id>/call (waits for the result and
-// answers with its certificate, or 202 after SyncCallTimeout).
+// answers with its certificate, or 202 after SyncCallTimeout). On an
+// application subnet the certificate's delegation has the flat ranges on
+// v3 and the sharded ones on v4, as the replica sends them.
 func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	ver, ok := s.endpoint(w, r, "call", "v2", "v3", "v4")
 	if !ok {
@@ -49,7 +51,7 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	var tree cert.Tree
 	tree.InsertString(cert.LEB128(uint64(s.now().UnixNano())), "time")
 	s.insertRequestStatus(&tree, env.RequestID[:], st)
-	c, err := s.sign(s.subnetFor(ecid.Raw), tree.Node(), ver)
+	c, err := s.sign(s.subnetFor(ecid.Raw), tree.Node(), ver == "v4")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -43,13 +43,13 @@ func (s *Simulator) handleReadState(w http.ResponseWriter, r *http.Request) {
 		if len(path) == 0 {
 			continue
 		}
-		code, msg := s.certifyPath(&tree, sn, path, env.Content.Sender, ecid.Raw)
+		code, msg := s.certifyPath(&tree, sn, ver, path, env.Content.Sender, ecid.Raw)
 		if code != 0 {
 			s.badRequest(w, code, msg)
 			return
 		}
 	}
-	c, err := s.sign(sn, tree.Node(), ver)
+	c, err := s.sign(sn, tree.Node(), ver == "v3")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -58,7 +58,7 @@ func (s *Simulator) handleReadState(w http.ResponseWriter, r *http.Request) {
 }
 
 // certifyPath adds what path asks for to tree, or returns an HTTP error.
-func (s *Simulator) certifyPath(tree *cert.Tree, sn *subnet, path [][]byte, sender, ecid []byte) (int, string) {
+func (s *Simulator) certifyPath(tree *cert.Tree, sn *subnet, ver string, path [][]byte, sender, ecid []byte) (int, string) {
 	switch string(path[0]) {
 	case "request_status":
 		if len(path) < 2 {
@@ -82,7 +82,7 @@ func (s *Simulator) certifyPath(tree *cert.Tree, sn *subnet, path [][]byte, send
 		}
 		s.insertCanister(tree, path[1])
 	case "subnet", "canister_ranges":
-		sn.insertSubnet(tree)
+		sn.insertSubnet(tree, ver == "v2")
 	}
 	return 0, ""
 }

@@ -136,27 +136,33 @@ func (sn *subnet) rangesCBOR() []byte {
 	return b
 }
 
-// insertSubnet certifies sn's public key, canister ranges (in both the
-// /subnet/<sid>/canister_ranges and /canister_ranges/<sid>/<lo> forms) and
-// node public key, which ic-agent reads to verify query signatures.
-func (sn *subnet) insertSubnet(tree *cert.Tree) {
+// insertSubnet certifies sn's public key, canister ranges and node public
+// key, which ic-agent reads to verify query signatures. The ranges go in
+// the sharded /canister_ranges/<sid>/<lo> form, and in the flat
+// /subnet/<sid>/canister_ranges form when flat is set: the replica keeps
+// the flat form of a non-NNS subnet only in v2 read_state answers
+// (DeprecatedCanisterRangesFilter in rs/http_endpoints/public).
+func (sn *subnet) insertSubnet(tree *cert.Tree, flat bool) {
 	sid := sn.id()
 	ranges := sn.rangesCBOR()
 	tree.Insert(sn.signer.RootKeyDER(), []byte("subnet"), sid, []byte("public_key"))
-	tree.Insert(ranges, []byte("subnet"), sid, []byte("canister_ranges"))
+	if flat || sn.index == 0 {
+		tree.Insert(ranges, []byte("subnet"), sid, []byte("canister_ranges"))
+	}
 	tree.Insert(sn.node.PublicKeyDER(), []byte("subnet"), sid, []byte("node"), sn.node.NodeID(), []byte("public_key"))
 	tree.Insert(ranges, []byte("canister_ranges"), sid, sn.lo)
 }
 
 // sign certifies tree as sn. An application subnet's certificate carries
-// the NNS delegation: with the sharded /canister_ranges/<sid>/<shard> form
-// on v3/v4 endpoints and the flat /subnet/<sid>/canister_ranges form on v2
-// (ver is the endpoint's version: "v2", "v3", "v4").
-func (s *Simulator) sign(sn *subnet, tree hashtree.Node, ver string) ([]byte, error) {
+// the NNS delegation, with the sharded /canister_ranges/<sid>/<shard> form
+// (treeForm: v4 call and v3 read_state answers) or the flat
+// /subnet/<sid>/canister_ranges form (v2 endpoints and v3 call), as the
+// replica's CanisterRangesFilter chooses them.
+func (s *Simulator) sign(sn *subnet, tree hashtree.Node, treeForm bool) ([]byte, error) {
 	if sn.index == 0 {
 		return sn.signer.Sign(tree)
 	}
-	d, err := s.delegation(sn, ver != "v2")
+	d, err := s.delegation(sn, treeForm)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +183,14 @@ func (s *Simulator) delegation(sn *subnet, treeForm bool) (*cert.Delegation, err
 	var nns cert.Tree
 	nns.InsertString(cert.LEB128(uint64(now.UnixNano())), "time")
 	for _, o := range s.subnets {
-		o.insertSubnet(&nns)
+		o.insertSubnet(&nns, true)
 	}
 	sid := sn.id()
 	keep := [][][]byte{{[]byte("subnet"), sid, []byte("public_key")}}
 	if treeForm {
-		keep = append(keep, [][]byte{[]byte("canister_ranges"), sid})
+		// only the shard that holds the canister (each simulated subnet
+		// has one, labelled with its range's start)
+		keep = append(keep, [][]byte{[]byte("canister_ranges"), sid, sn.lo})
 	} else {
 		keep = append(keep, [][]byte{[]byte("subnet"), sid, []byte("canister_ranges")})
 	}
