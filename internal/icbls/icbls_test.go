@@ -114,3 +114,32 @@ func TestDER(t *testing.T) {
 	_, err = SecretKeyFromLittleEndian(nil)
 	assert.ErrorIs(t, err, ErrEmptySeed)
 }
+
+func BenchmarkVerify(b *testing.B) {
+	h := sha256.Sum256([]byte("bench"))
+	sk, err := SecretKeyFromLittleEndian(h[:])
+	require.NoError(b, err)
+	msg := []byte("\x0dic-state-root0123456789abcdef0123456789abcdef")
+	sig, err := sk.Sign(msg)
+	require.NoError(b, err)
+	pk := sk.PublicKey()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := Verify(pk, sig, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	h := sha256.Sum256([]byte("bench"))
+	sk, err := SecretKeyFromLittleEndian(h[:])
+	require.NoError(b, err)
+	msg := []byte("\x0dic-state-root0123456789abcdef0123456789abcdef")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sk.Sign(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
