@@ -2,10 +2,12 @@ package certificate
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/principal"
@@ -72,7 +74,34 @@ func Decode(raw []byte) (*Certificate, error) {
 // signed and whose delegated ranges hold ecid. It does not check /time (see
 // the transport's CheckTime).
 func Verify(raw []byte, ecid principal.Principal, rootKeyDER []byte) (*Certificate, error) {
-	rootKey, err := icbls.PublicKeyFromDER(rootKeyDER)
+	return NewVerifier(rootKeyDER).Verify(raw, ecid)
+}
+
+// maxCachedDelegations bounds a Verifier's memory of verified delegations
+// (one per subnet is what a client normally sees at a time).
+const maxCachedDelegations = 64
+
+// Verifier verifies certificates against one root key, as Verify does. It
+// remembers the delegation certificates whose root-key signature it has
+// checked (the IC sends the same delegation for minutes, and checking it
+// is a second pairing per answer), keyed by their exact bytes; the ranges
+// and key lookups still run for every certificate. It is safe for
+// concurrent use.
+type Verifier struct {
+	rootKeyDER []byte
+	mu         sync.Mutex
+	verified   map[[32]byte]*Certificate // delegation certificates
+}
+
+// NewVerifier returns a Verifier for the 133-byte DER root key (checked on
+// first use).
+func NewVerifier(rootKeyDER []byte) *Verifier {
+	return &Verifier{rootKeyDER: append([]byte{}, rootKeyDER...), verified: map[[32]byte]*Certificate{}}
+}
+
+// Verify is the package's Verify against v's root key.
+func (v *Verifier) Verify(raw []byte, ecid principal.Principal) (*Certificate, error) {
+	rootKey, err := icbls.PublicKeyFromDER(v.rootKeyDER)
 	if err != nil {
 		return nil, fmt.Errorf("%w: root key: %v", ErrInvalid, err)
 	}
@@ -82,7 +111,7 @@ func Verify(raw []byte, ecid principal.Principal, rootKeyDER []byte) (*Certifica
 	}
 	key := rootKey
 	if c.Delegation != nil {
-		if key, err = checkDelegation(c.Delegation, ecid, rootKey); err != nil {
+		if key, err = v.checkDelegation(c.Delegation, ecid, rootKey); err != nil {
 			return nil, err
 		}
 	}
@@ -104,20 +133,14 @@ func checkSignature(c *Certificate, key []byte) error {
 
 // checkDelegation verifies d against the root key and returns the delegated
 // subnet's 96-byte public key if its ranges hold ecid.
-func checkDelegation(d *Delegation, ecid principal.Principal, rootKey []byte) ([]byte, error) {
+func (v *Verifier) checkDelegation(d *Delegation, ecid principal.Principal, rootKey []byte) ([]byte, error) {
 	sid := principal.Principal{Raw: d.SubnetID}
 	if len(d.SubnetID) == 0 {
 		return nil, fmt.Errorf("%w: no subnet_id", ErrDelegation)
 	}
-	inner, err := Decode(d.Certificate)
+	inner, err := v.delegationCertificate(d, sid, rootKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w of subnet %s: %v", ErrDelegation, sid, err)
-	}
-	if inner.Delegation != nil {
-		return nil, fmt.Errorf("%w of subnet %s: nested delegation refused", ErrDelegation, sid)
-	}
-	if err := checkSignature(inner, rootKey); err != nil {
-		return nil, fmt.Errorf("%w of subnet %s: not signed by the root key: %v", ErrDelegation, sid, err)
+		return nil, err
 	}
 	ranges, err := delegatedRanges(inner.Tree, d.SubnetID, ecid.Raw)
 	if err != nil {
@@ -135,6 +158,35 @@ func checkDelegation(d *Delegation, ecid principal.Principal, rootKey []byte) ([
 		return nil, fmt.Errorf("%w of subnet %s: public key: %v", ErrDelegation, sid, err)
 	}
 	return key, nil
+}
+
+// delegationCertificate decodes d's certificate and checks that it is not
+// nested and that the root key signed it, once per distinct certificate.
+func (v *Verifier) delegationCertificate(d *Delegation, sid principal.Principal, rootKey []byte) (*Certificate, error) {
+	id := sha256.Sum256(append(append([]byte{}, rootKey...), d.Certificate...))
+	v.mu.Lock()
+	inner := v.verified[id]
+	v.mu.Unlock()
+	if inner != nil {
+		return inner, nil
+	}
+	inner, err := Decode(d.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("%w of subnet %s: %v", ErrDelegation, sid, err)
+	}
+	if inner.Delegation != nil {
+		return nil, fmt.Errorf("%w of subnet %s: nested delegation refused", ErrDelegation, sid)
+	}
+	if err := checkSignature(inner, rootKey); err != nil {
+		return nil, fmt.Errorf("%w of subnet %s: not signed by the root key: %v", ErrDelegation, sid, err)
+	}
+	v.mu.Lock()
+	if len(v.verified) >= maxCachedDelegations {
+		clear(v.verified)
+	}
+	v.verified[id] = inner
+	v.mu.Unlock()
+	return inner, nil
 }
 
 // delegatedRanges reads the subnet's canister ranges from the delegation's

@@ -176,3 +176,32 @@ func TestGarbageIsRefused(t *testing.T) {
 	_, err := Verify(vector(t, "ivg37_time.bin"), pid(t, ivg37), key[:100])
 	assert.ErrorIs(t, err, ErrInvalid, "short root key")
 }
+
+// TestVerifierRemembersOnlyWhatItChecked: a Verifier checks a delegation's
+// signature once, but every certificate still gets its own signature and
+// ranges check, and changed delegation bytes are checked afresh.
+func TestVerifierRemembersOnlyWhatItChecked(t *testing.T) {
+	v := NewVerifier(mainnetKey(t))
+	raw := vector(t, "ivg37_time.bin")
+	for i := 0; i < 2; i++ {
+		_, err := v.Verify(raw, pid(t, ivg37))
+		require.NoError(t, err, "round %d", i)
+		_, err = v.Verify(raw, pid(t, ryjl3))
+		assert.ErrorIs(t, err, ErrNotAuthorized, "round %d: ranges are checked on every certificate", i)
+	}
+	assert.Len(t, v.verified, 1, "one delegation remembered")
+
+	c, err := Decode(raw)
+	require.NoError(t, err)
+	inner, err := Decode(c.Delegation.Certificate)
+	require.NoError(t, err)
+	_, err = v.Verify(flip(t, raw, inner.Signature, 7), pid(t, ivg37))
+	assert.ErrorIs(t, err, ErrDelegation, "a changed delegation is not the remembered one")
+	_, err = v.Verify(flip(t, raw, c.Signature, 7), pid(t, ivg37))
+	assert.ErrorIs(t, err, ErrSignature, "the outer signature is checked every time")
+
+	other := append([]byte{}, mainnetKey(t)...)
+	other[len(other)-1] ^= 1
+	_, err = NewVerifier(other).Verify(raw, pid(t, ivg37))
+	assert.ErrorIs(t, err, ErrInvalid, "another root key")
+}

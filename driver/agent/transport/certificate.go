@@ -6,7 +6,6 @@ import (
 
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/principal"
-	"github.com/canic-backup/canic-backup/driver/agent/certificate"
 )
 
 // maxClockSkew is how far in the future a certified /time may lie.
@@ -17,7 +16,7 @@ const maxClockSkew = 5 * time.Minute
 // delegated canister ranges, ecid inside them, no nested delegation), and
 // checks that its /time is fresh.
 func (c *Client) verify(raw []byte, ecid principal.Principal) (hashtree.HashTree, error) {
-	cert, err := certificate.Verify(raw, ecid, c.cfg.RootKey)
+	cert, err := c.certs.Verify(raw, ecid)
 	if err != nil {
 		return hashtree.HashTree{}, fmt.Errorf("%w: %w", ErrCertificate, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/driver/agent/certificate"
 	agent "github.com/canic-backup/canic-backup/driver/agent/ingress"
 	"github.com/fxamacker/cbor/v2"
 )
@@ -46,6 +47,7 @@ type Config struct {
 // Client sends signed calls and verifies their certificates.
 type Client struct {
 	cfg    Config
+	certs  *certificate.Verifier
 	v2Call atomic.Bool // the replica answered 404 to v4 call
 	v2Read atomic.Bool // the replica answered 404 to v3 read_state
 }
@@ -70,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PollDelay <= 0 {
 		cfg.PollDelay = 50 * time.Millisecond
 	}
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, certs: certificate.NewVerifier(cfg.RootKey)}, nil
 }
 
 // Sender is the principal requests are signed as.
