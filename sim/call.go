@@ -25,7 +25,7 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st := s.submit(env)
+	st := s.submit(env, s.subnetFor(ecid.Raw))
 	if ver == "v2" {
 		if st.lost {
 			dropConnection(w)
@@ -59,9 +59,10 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	writeCBOR(w, http.StatusOK, map[string]any{"status": "replied", "certificate": c})
 }
 
-// submit registers an update call and starts executing it, unless the
-// same request id is already known (a resubmission is not executed twice).
-func (s *Simulator) submit(env *envelope.Envelope) *reqState {
+// submit registers an update call to subnet sn and starts executing it,
+// unless the same request id is already known (a resubmission is not
+// executed twice).
+func (s *Simulator) submit(env *envelope.Envelope, sn *subnet) *reqState {
 	st := &reqState{sender: env.Content.Sender, done: make(chan struct{}), status: statusReceived, at: s.now()}
 	got, fresh := s.reqs.add(env.RequestID, st)
 	if !fresh {
@@ -75,6 +76,7 @@ func (s *Simulator) submit(env *envelope.Envelope) *reqState {
 		s.execute(s.baseCtx, st, replica.Call{
 			Sender: env.Content.Sender, Canister: env.Content.CanisterID,
 			Method: env.Content.MethodName, Arg: env.Content.Arg, Kind: replica.Update,
+			Serves: func(id []byte) bool { return s.subnetFor(id) == sn },
 		})
 	}()
 	return st

@@ -186,3 +186,39 @@ func TestICPAcceptsEveryApplicationSubnet(t *testing.T) {
 	assert.Len(t, seen, 2, "both application subnets")
 	assert.NotContains(t, seen, s.SubnetID().String())
 }
+
+// TestManagementCallsGoToTheTargetsSubnet: a management call is executed
+// by the subnet its effective canister id routes it to, which knows only
+// its own canisters.
+func TestManagementCallsGoToTheTargetsSubnet(t *testing.T) {
+	s := simtest.Start(t, sim.Options{})
+	root, child := s.Canisters()[0], s.Canisters()[1]
+	require.NotEqual(t, s.SubnetOf(root), s.SubnetOf(child))
+	ctrl := s.ControllerIdentity()
+	_, data := envelopeBytes(t, ctrl, callRequest(ctrl, mgmt, "stop_canister", mustArgs(t, canisterArgs{root}), time.Now().Add(time.Minute)))
+	code, body := post(t, fmt.Sprintf("%s/api/v4/canister/%s/call", s.URL(), child), data)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var resp struct {
+		Certificate []byte `cbor:"certificate"`
+	}
+	require.NoError(t, cbor.Unmarshal(body, &resp))
+	c, err := certificate.Verify(resp.Certificate, child, s.RootKey())
+	require.NoError(t, err)
+	paths := hashtree.ListPaths(c.Tree.Root, nil)
+	var msg string
+	for _, p := range paths {
+		if len(p) == 3 && string(p[2]) == "reject_message" {
+			v, err := c.Tree.Lookup(p...)
+			require.NoError(t, err)
+			msg = string(v)
+		}
+	}
+	assert.Contains(t, msg, "Canister "+root.String()+" not found", "the child's subnet does not hold the root")
+	st, _ := s.Replica().Status(root.Raw)
+	assert.Equal(t, "running", st)
+
+	require.NoError(t, simtest.Agent(t, s, nil).Call(mgmt, "stop_canister", []any{canisterArgs{root}}, []any{}),
+		"routed by the target canister, the same call works")
+	st, _ = s.Replica().Status(root.Raw)
+	assert.Equal(t, "stopped", st)
+}

@@ -59,6 +59,11 @@ func (s *state) executeMgmt(c Call) ([]byte, error) {
 	if err != nil {
 		return nil, reject(ErrInvalidManagementPayload, "%s", err.Error())
 	}
+	if c.Serves != nil {
+		if id, err := a.principal("canister_id"); err == nil && !c.Serves(id) {
+			return nil, notFound(id)
+		}
+	}
 	if m.readOnly {
 		s.mu.RLock()
 		defer s.mu.RUnlock()

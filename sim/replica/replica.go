@@ -42,6 +42,11 @@ type Call struct {
 	Arg []byte
 	// Kind is Update or Query.
 	Kind CallKind
+	// Serves, when set, says which canisters the subnet that received a
+	// management canister call holds: a call about any other canister is
+	// rejected as not found, as the IC's management canister on one subnet
+	// cannot act on another subnet's canister. Nil means all.
+	Serves func(canister []byte) bool
 }
 
 // Config configures a Replica.
