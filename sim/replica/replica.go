@@ -8,6 +8,7 @@ package replica
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"time"
 )
 
@@ -54,6 +55,8 @@ type Config struct {
 	FirstCanisterIndex uint64
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// Mainnet holds the cycles and stopping model (see cycles.go, stop.go).
+	Mainnet Mainnet
 }
 
 // FleetSpec describes a Canic fleet for SeedFleet.
@@ -72,6 +75,9 @@ type FleetSpec struct {
 	Controllers [][]byte
 	// Seed makes the memory contents deterministic.
 	Seed uint64
+	// Cycles is each canister's starting balance; nil means the default
+	// provisional balance (100T).
+	Cycles *big.Int
 }
 
 // Fleet is what SeedFleet created.
