@@ -116,6 +116,9 @@ func (r *Replica) execute(ctx context.Context, c Call) ([]byte, error) {
 		return nil, fmt.Errorf("execute %s: %w", c.Method, err)
 	}
 	if len(c.Canister) == 0 {
+		if c.Method == "stop_canister" && c.Kind == Update && r.st.cfg.Mainnet.StopDelay > 0 {
+			return r.stopWithDelay(ctx, c)
+		}
 		return r.st.executeMgmt(c)
 	}
 	return r.st.executeApp(c)
@@ -165,7 +168,7 @@ func (r *Replica) Status(canister []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return c.status.String(), true
+	return c.currentStatus().String(), true
 }
 
 // SetStatus forces a canister's status (fault injection, e.g. a stop that
@@ -188,7 +191,7 @@ func (r *Replica) SetStatus(canister []byte, status string) error {
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoCanister, text(canister))
 	}
-	c.status = st
+	c.status, c.stopAt = st, nil
 	return nil
 }
 
