@@ -33,8 +33,6 @@ func (s *state) settleStop(c *canister) {
 	}
 }
 
-
-
 // stopWithDelay runs stop_canister when Mainnet.StopDelay is set: the
 // canister becomes stopping and the call waits for it to stop; past the
 // stop timeout the call is rejected with IC0206 (SYS_TRANSIENT) and the
