@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aviate-labs/agent-go/principal"
 	"github.com/canic-backup/canic-backup/sim/cert"
 	"github.com/canic-backup/canic-backup/sim/envelope"
 	"github.com/canic-backup/canic-backup/sim/replica"
@@ -112,7 +111,7 @@ func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call
 	if st.transient {
 		s.counters.add(func(c *Counters) { c.TransientRejects++ })
 		st.finish(statusRejected, nil, replica.NewReject(replica.ErrCanisterQueueFull,
-			"simulated transient failure: canister %s queue is full, try again", principal.Principal{Raw: call.Canister}))
+			"simulated transient failure: the canister queue is full, try again"))
 		return
 	}
 	reply, err := s.rep.Execute(ctx, call)
