@@ -155,7 +155,6 @@ func TestRateLimitAnswers429WithRetryAfterAndCountsEarlyRetries(t *testing.T) {
 	}
 }
 
-
 func cyclesOf(t *testing.T, s *sim.Simulator, id principal.Principal) *big.Int {
 	t.Helper()
 	c, ok := s.CanisterCycles(id)
@@ -241,7 +240,10 @@ func TestStopDelayTimesOutWithIC0206AndLeavesTheCanisterStopping(t *testing.T) {
 	// start on a stopping canister makes it running again; the pending stop fails with IC0511.
 	other := s.Canisters()[2]
 	done := make(chan error, 1)
-	go func() { _, err := rawCall(t, agentFor(t, s), ctrl, other, "stop_canister", canisterArgs{other}); done <- err }()
+	go func() {
+		_, err := rawCall(t, agentFor(t, s), ctrl, other, "stop_canister", canisterArgs{other})
+		done <- err
+	}()
 	require.Eventually(t, func() bool { st, _ := s.Replica().Status(other.Raw); return st == "stopping" }, 5*time.Second, 5*time.Millisecond)
 	_, err = rawCall(t, agentFor(t, s), ctrl, other, "start_canister", canisterArgs{other})
 	require.NoError(t, err)
