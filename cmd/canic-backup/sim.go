@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,8 @@ func simStartCommand() *cli.Command {
 		UsageText: "canic-backup sim start [--fleet NAME] [--children N] [--depth D] [--size 64MiB] [--port P]\n" +
 			"   [--state-dir DIR] [--info-out FILE] [--latency 100ms] [--query-latency D]\n" +
 			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]\n" +
-			"   [--autosave 1s] [--sync-save] [--subnets 3]",
+			"   [--autosave 1s] [--sync-save] [--subnets 3] [--rate-limit R] [--cycles AMOUNT]\n" +
+			"   [--stop-delay D] [--stop-timeout D]",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "fleet", Value: "demo", Usage: "fleet name"},
@@ -56,6 +58,10 @@ func simStartCommand() *cli.Command {
 			&cli.IntFlag{Name: "subnets", Value: sim.DefaultSubnets,
 				Usage: "subnets: the NNS subnet plus N-1 application subnets holding the fleet, with delegated certificates as on mainnet (1 = a single root subnet)"},
 			&cli.BoolFlag{Name: "sync-save", Usage: "with --state-dir, save the state before replying to every call that changes it (slow; for crash tests)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second the simulated boundary node accepts; beyond it 429 with Retry-After (0 = unlimited)"},
+			&cli.Uint64Flag{Name: "cycles", Usage: "each canister's starting cycles balance (0 = 100T)"},
+			&cli.DurationFlag{Name: "stop-delay", Usage: "how long a stop takes (the canister is stopping meanwhile)"},
+			&cli.DurationFlag{Name: "stop-timeout", Usage: "how long stop_canister waits before IC0206 (0 = the IC's 5m)"},
 		},
 		Action: simStart,
 	}
@@ -105,8 +111,13 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 			return sim.Options{}, "", usagef("%s: --%s %d must not be negative", name, f, c.Int(f))
 		}
 	}
-	if c.Duration("autosave") < 0 {
-		return sim.Options{}, "", usagef("%s: --autosave %s must not be negative", name, c.Duration("autosave"))
+	for _, f := range []string{"autosave", "stop-delay", "stop-timeout"} {
+		if c.Duration(f) < 0 {
+			return sim.Options{}, "", usagef("%s: --%s %s must not be negative", name, f, c.Duration(f))
+		}
+	}
+	if r := c.Float64("rate-limit"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return sim.Options{}, "", usagef("%s: --rate-limit %v must be a non-negative number of requests per second", name, r)
 	}
 	if n := c.Int("subnets"); n < 1 || n > sim.MaxSubnets {
 		return sim.Options{}, "", usagef("%s: --subnets %d must be between 1 and %d", name, n, sim.MaxSubnets)
@@ -147,6 +158,10 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 		AutosaveInterval: c.Duration("autosave"),
 		SyncSave:         c.Bool("sync-save"),
 		Subnets:          c.Int("subnets"),
+		RateLimit:        c.Float64("rate-limit"),
+		Cycles:           c.Uint64("cycles"),
+		StopDelay:        c.Duration("stop-delay"),
+		StopTimeout:      c.Duration("stop-timeout"),
 	}, info, nil
 }
 

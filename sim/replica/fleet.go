@@ -51,18 +51,22 @@ func (r *Replica) SeedFleet(spec FleetSpec) (Fleet, error) {
 	}
 	stable := uint64(spec.Size) / 4
 	wasm := uint64(spec.Size) - stable
+	cycles := defaultProvisionalCycles
+	if spec.Cycles != nil {
+		cycles = spec.Cycles
+	}
 	next := append([]uint64{}, spec.Bases...)
 	created := 0
 	install := func(role string) *canister {
 		var c *canister
 		if len(next) == 0 {
-			c = s.createCanister(spec.Controllers, defaultProvisionalCycles)
+			c = s.createCanister(spec.Controllers, cycles)
 		} else {
 			b := created % len(next)
 			for s.canisters[string(canisterID(next[b]))] != nil {
 				next[b]++
 			}
-			c = s.createCanisterWithID(canisterID(next[b]), spec.Controllers, defaultProvisionalCycles)
+			c = s.createCanisterWithID(canisterID(next[b]), spec.Controllers, cycles)
 			next[b]++
 		}
 		created++
