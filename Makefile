@@ -6,19 +6,24 @@
 ICP_VERSION ?= 1.5.0
 CACHE       := $(CURDIR)/.cache
 ICP_BIN     := $(CACHE)/npm/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp
+# DFINITY's JavaScript agent, which sim's TestJSAgentVouchesForTheSimulator
+# runs (node sim/jsagent/check.mjs) against the simulator.
+JSAGENT_VERSION ?= 6.1.0
+JSAGENT_DIR     := $(CACHE)/jsagent/node_modules/@icp-sdk/core
 GO          ?= go
 GOTESTFLAGS ?= -race -count=1 -timeout 30m
 
 export DO_NOT_TRACK := 1
 export CANIC_ICP_BIN := $(ICP_BIN)
+export CANIC_JSAGENT_DIR := $(JSAGENT_DIR)
 
-.PHONY: test icp vet fmt-check build demo weed fuzz-smoke crash-smoke crash-matrix
+.PHONY: test icp jsagent vet fmt-check build demo weed fuzz-smoke crash-smoke crash-matrix
 
 ## test: install the icp CLI into .cache, build the SeaweedFS server the S3
 ## store tests run (cached in the user cache dir), vet, run the crash
 ## harness's sample and every fuzz target briefly, then every other test
 ## with -race (crashtest runs once, in crash-smoke).
-test: icp weed vet fmt-check crash-smoke fuzz-smoke
+test: icp jsagent weed vet fmt-check crash-smoke fuzz-smoke
 	$(GO) test $(GOTESTFLAGS) $$($(GO) list ./... | grep -v '/crashtest$$')
 
 ## fuzz-smoke: run every fuzz target (func Fuzz* in a tracked _test.go)
@@ -61,6 +66,14 @@ $(ICP_BIN):
 	mkdir -p $(CACHE)/npm
 	npm install --no-audit --no-fund --prefix $(CACHE)/npm @icp-sdk/icp-cli-linux-x64@$(ICP_VERSION)
 	$(ICP_BIN) --version
+
+## jsagent: fetch the pinned @icp-sdk/core from npm into .cache (once).
+jsagent: $(JSAGENT_DIR)/package.json
+
+$(JSAGENT_DIR)/package.json:
+	mkdir -p $(CACHE)/jsagent
+	npm install --no-audit --no-fund --save-exact --prefix $(CACHE)/jsagent @icp-sdk/core@$(JSAGENT_VERSION)
+	node -e 'const v=require("$(JSAGENT_DIR)/package.json").version; if (v !== "$(JSAGENT_VERSION)") { console.error("@icp-sdk/core " + v + " installed, want $(JSAGENT_VERSION)"); process.exit(1) }'
 
 vet:
 	$(GO) vet ./...

@@ -45,6 +45,8 @@ type Simulator struct {
 	counters *counters
 	faults   *faultState
 	reqs     *requests
+	limiter  *rateLimiter // nil when RateLimit is 0
+	cycles   uint64       // starting balance of seeded canisters
 
 	saveMu   sync.Mutex // serializes saves
 	auto     *autosaver // background saves; nil without AutosaveInterval
@@ -68,6 +70,8 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		faults:   newFaultState(opts.Faults),
 		reqs:     newRequests(),
 		syncSave: opts.SyncSave && opts.StateDir != "",
+		limiter:  newRateLimiter(opts.RateLimit),
+		cycles:   opts.Cycles,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -159,7 +163,8 @@ func (s *Simulator) initState(opts Options) error {
 	if err := s.writePEM(); err != nil {
 		return err
 	}
-	cfg := replica.Config{SubnetID: s.signer.SubnetID(), Clock: s.now}
+	cfg := replica.Config{SubnetID: s.signer.SubnetID(), Clock: s.now,
+		Mainnet: replica.Mainnet{StopDelay: opts.StopDelay, StopTimeout: opts.StopTimeout}}
 	if prev != nil {
 		return s.reload(*prev, cfg)
 	}
@@ -210,7 +215,7 @@ func (s *Simulator) seedFresh(seed []byte, f Fleet, cfg replica.Config) error {
 	}
 	fleet, err := rep.SeedFleet(replica.FleetSpec{
 		Name: f.Name, Children: f.Children, Depth: f.Depth, Size: f.Size, Seed: f.Seed,
-		Controllers: [][]byte{s.ctrlID.Sender().Raw},
+		Controllers: [][]byte{s.ctrlID.Sender().Raw}, Cycles: s.startCycles(),
 	})
 	if err != nil {
 		return fmt.Errorf("sim: seed fleet %q: %w", f.Name, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,7 @@ func simStartCommand() *cli.Command {
 		UsageText: "canic-backup sim start [--fleet NAME] [--children N] [--depth D] [--size 64MiB] [--port P]\n" +
 			"   [--state-dir DIR] [--info-out FILE] [--latency 100ms] [--query-latency D]\n" +
 			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]\n" +
-			"   [--autosave 1s] [--sync-save]",
+			"   [--autosave 1s] [--sync-save] [--rate-limit R] [--cycles AMOUNT] [--stop-delay D] [--stop-timeout D]",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "fleet", Value: "demo", Usage: "fleet name"},
@@ -54,6 +55,10 @@ func simStartCommand() *cli.Command {
 			&cli.DurationFlag{Name: "autosave", Value: time.Second,
 				Usage: "with --state-dir, save the state at most this often after calls that change it, so a killed simulator keeps its changes (0 = only on exit)"},
 			&cli.BoolFlag{Name: "sync-save", Usage: "with --state-dir, save the state before replying to every call that changes it (slow; for crash tests)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second the simulated boundary node accepts; beyond it 429 with Retry-After (0 = unlimited)"},
+			&cli.Uint64Flag{Name: "cycles", Usage: "each canister's starting cycles balance (0 = 100T)"},
+			&cli.DurationFlag{Name: "stop-delay", Usage: "how long a stop takes (the canister is stopping meanwhile)"},
+			&cli.DurationFlag{Name: "stop-timeout", Usage: "how long stop_canister waits before IC0206 (0 = the IC's 5m)"},
 		},
 		Action: simStart,
 	}
@@ -103,8 +108,13 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 			return sim.Options{}, "", usagef("%s: --%s %d must not be negative", name, f, c.Int(f))
 		}
 	}
-	if c.Duration("autosave") < 0 {
-		return sim.Options{}, "", usagef("%s: --autosave %s must not be negative", name, c.Duration("autosave"))
+	for _, f := range []string{"autosave", "stop-delay", "stop-timeout"} {
+		if c.Duration(f) < 0 {
+			return sim.Options{}, "", usagef("%s: --%s %s must not be negative", name, f, c.Duration(f))
+		}
+	}
+	if r := c.Float64("rate-limit"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return sim.Options{}, "", usagef("%s: --rate-limit %v must be a non-negative number of requests per second", name, r)
 	}
 	if c.Int("port") > 65535 {
 		return sim.Options{}, "", usagef("%s: --port %d is not a TCP port", name, c.Int("port"))
@@ -141,6 +151,10 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 		},
 		AutosaveInterval: c.Duration("autosave"),
 		SyncSave:         c.Bool("sync-save"),
+		RateLimit:        c.Float64("rate-limit"),
+		Cycles:           c.Uint64("cycles"),
+		StopDelay:        c.Duration("stop-delay"),
+		StopTimeout:      c.Duration("stop-timeout"),
 	}, info, nil
 }
 

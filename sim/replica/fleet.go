@@ -51,8 +51,12 @@ func (r *Replica) SeedFleet(spec FleetSpec) (Fleet, error) {
 	}
 	stable := uint64(spec.Size) / 4
 	wasm := uint64(spec.Size) - stable
+	cycles := defaultProvisionalCycles
+	if spec.Cycles != nil {
+		cycles = spec.Cycles
+	}
 	install := func(role string) *canister {
-		c := s.createCanister(spec.Controllers, defaultProvisionalCycles)
+		c := s.createCanister(spec.Controllers, cycles)
 		c.exec.module = fleetModule(spec.Name, role)
 		seed := splitmix64(spec.Seed ^ splitmix64(c.index))
 		c.exec.wasm = newSeededMemory(wasm, seed)
