@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/driver/agent/transport"
@@ -108,12 +109,20 @@ func rejectCode(err error) string {
 func cyclesMessage(op, subject string, balance *uint64, err error) string {
 	id, network, _ := strings.Cut(subject, "@")
 	bal := "unknown (canister_status refused too)"
+	if m := cyclesRe.FindStringSubmatch(err.Error()); m != nil && balance == nil {
+		bal = m[1] + " cycles (freezing threshold " + m[2] + " cycles)"
+	}
 	if balance != nil {
 		bal = fmt.Sprintf("%d cycles (%s)", *balance, cyclesText(*balance))
 	}
 	return fmt.Sprintf("%s %s: canister %s is out of cycles (IC0207): balance %s; top it up, then run again: %s (%v)",
 		op, subject, id, bal, TopUpCommand(id, network, "1t"), err)
 }
+
+// cyclesRe reads the balance and freezing threshold from the IC's IC0207
+// text ("... but the available balance is B cycles and the freezing
+// threshold F cycles").
+var cyclesRe = regexp.MustCompile(`available balance is ([0-9_]+) cycles and the freezing threshold ([0-9_]+) cycles`)
 
 // TopUpCommand is the icp 1.5.0 command that sends amount cycles (with
 // icp's k/m/b/t suffixes) to canister id on network (empty: icp's default).

@@ -82,7 +82,7 @@ func TestMainnetRootKeyOnlyForTheICsOwnURLs(t *testing.T) {
 		assert.Equal(t, agent.RootKeyMainnet, s.RootKey, u)
 		require.NoError(t, s.Validate(), u)
 	}
-	for _, u := range []string{"http://127.0.0.1:4943", "https://testnet.example.org", "https://icp-api.io.example.org", "http://icp-api.io"} {
+	for _, u := range []string{"http://127.0.0.1:4943", "https://testnet.example.org", "https://icp-api.io.example.org"} {
 		s := agent.Settings{URL: u}.WithDefaults()
 		err := s.Validate()
 		var se *agent.SettingsError
@@ -100,6 +100,9 @@ func TestMainnetRootKeyOnlyForTheICsOwnURLs(t *testing.T) {
 		s.RootKey = agent.RootKeyFetch
 		require.NoError(t, s.Validate(), u)
 	}
+	// Plain http to an IC domain: neither key is assumed nor fetched.
+	s := agent.Settings{URL: "http://icp-api.io"}.WithDefaults()
+	assert.ErrorContains(t, s.Validate(), `root_key = "": is not set`)
 }
 
 // TestIdentities loads ed25519 and secp256k1 PEM files as dfx/icp write
