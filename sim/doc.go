@@ -9,4 +9,13 @@
 // clients; fault knobs (latency, transient rejects, lost responses,
 // in-flight caps) are adjustable at runtime with SetFaults, and per-method
 // call counters are readable with Counters or GET /_sim/counters.
+//
+// It behaves like mainnet where a client can tell: reject codes come in the
+// IC's pairs; calls the IC refuses before execution are answered
+// non_replicated_rejection (never certified); messages over 2 MiB get 413;
+// cycles are charged to the target canister with internal/cyclecost's model
+// and a canister that cannot pay or would freeze gets IC0207; and, when
+// configured, the boundary node rate-limits (429 + Retry-After, RateLimit)
+// and stops take time and can time out with IC0206 (StopDelay,
+// StopTimeout). See docs/drivers.md.
 package sim

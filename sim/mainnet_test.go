@@ -264,3 +264,31 @@ func TestStopWithinTheTimeoutSucceedsAfterTheDelay(t *testing.T) {
 	st, _ := s.Replica().Status(cid.Raw)
 	assert.Equal(t, "stopped", st)
 }
+
+func TestBalancesAndAPendingStopSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	opts := sim.Options{StateDir: dir, Cycles: 9_000_000_000_000, StopDelay: time.Hour, StopTimeout: 50 * time.Millisecond,
+		Fleet: sim.Fleet{Name: "bal", Children: 1, Depth: 1, Size: 1 << 20, Seed: 3}}
+	s1, err := sim.Start(ctx, opts)
+	require.NoError(t, err)
+	cid := s1.Canisters()[1]
+	require.NoError(t, agentFor(t, s1).Call(mgmt, "take_canister_snapshot", []any{takeArgs{CanisterID: cid}}, []any{&snapshot{}}))
+	_, err = rawCall(t, agentFor(t, s1), s1.ControllerIdentity(), cid, "stop_canister", canisterArgs{cid})
+	require.ErrorContains(t, err, "timed out")
+	bal, _ := s1.CanisterCycles(cid)
+	require.Less(t, bal, uint64(9_000_000_000_000))
+	require.NoError(t, s1.Close(ctx))
+
+	s2, err := sim.Start(ctx, opts)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, s2.Close(ctx)) }()
+	again, _ := s2.CanisterCycles(cid)
+	assert.Equal(t, bal, again, "charged balances are state")
+	st, _ := s2.Replica().Status(cid.Raw)
+	assert.Equal(t, "stopping", st, "a canister saved while stopping reloads stopping")
+	_, err = rawCall(t, agentFor(t, s2), s2.ControllerIdentity(), cid, "start_canister", canisterArgs{cid})
+	require.NoError(t, err)
+	st, _ = s2.Replica().Status(cid.Raw)
+	assert.Equal(t, "running", st)
+}

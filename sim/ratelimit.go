@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -74,7 +75,7 @@ func (s *Simulator) rateLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.URL.Path) >= 6 && r.URL.Path[:6] == "/_sim/" {
+		if strings.HasPrefix(r.URL.Path, "/_sim/") {
 			next.ServeHTTP(w, r)
 			return
 		}

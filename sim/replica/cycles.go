@@ -99,6 +99,18 @@ func (s *state) chargeMgmt(method string, a args) error {
 				mem -= old.totalSize()
 			}
 		}
+	case "upload_canister_snapshot_metadata":
+		// the uploaded snapshot's declared size counts as memory from now on
+		for _, f := range []string{"wasm_module_size", "wasm_memory_size", "stable_memory_size"} {
+			if n, err := a.nat64(f); err == nil && n <= maxStable {
+				mem += n
+			}
+		}
+		if rid, ok, err := a.optBlob("replace_snapshot"); err == nil && ok {
+			if old := c.findSnapshot(rid); old != nil && old.totalSize() <= mem {
+				mem -= old.totalSize()
+			}
+		}
 	case "load_canister_snapshot":
 		if snap, _, err := s.sourceSnapshot(c, a); err == nil {
 			data = snap.totalSize()

@@ -60,12 +60,22 @@ func (s *state) executeMgmt(c Call) ([]byte, error) {
 	if err != nil {
 		return nil, reject(ErrInvalidManagementPayload, "%s", err.Error())
 	}
-	if m.readOnly && c.Kind == Query {
+	if m.readOnly {
+		// An update call is charged under the write lock; the read itself
+		// then runs under the read lock so downloads proceed in parallel.
+		if c.Kind == Update {
+			s.mu.Lock()
+			err := s.chargeMgmt(c.Method, a)
+			s.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+		}
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		return m.fn(s, c.Sender, a)
 	}
-	s.mu.Lock() // an update call is charged, so it writes
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.Kind == Update {
 		if err := s.chargeMgmt(c.Method, a); err != nil {

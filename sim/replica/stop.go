@@ -71,11 +71,7 @@ func (r *Replica) stopWithDelay(ctx context.Context, c Call) ([]byte, error) {
 	if timeout <= 0 {
 		timeout = defaultStopTimeout
 	}
-	wait, timedOut := time.Until(stop.done), false
-	if wait > timeout {
-		wait, timedOut = timeout, true
-	}
-	if wait > 0 {
+	if wait := min(time.Until(stop.done), timeout); wait > 0 {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -92,8 +88,7 @@ func (r *Replica) stopWithDelay(ctx context.Context, c Call) ([]byte, error) {
 		return emptyReply, nil
 	case can.status == statusRunning || can.stopAt != stop:
 		return nil, reject(ErrCanisterStoppingCancelled, "Canister %s was started before it could be stopped: the stop was cancelled", text(can.id))
-	default: // timed out (or woke early): still stopping
-		_ = timedOut
+	default: // the stop timeout passed first
 		return nil, reject(ErrStopCanisterTimeout, "Stop canister request timed out: canister %s is still stopping", text(can.id))
 	}
 }
