@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aviate-labs/agent-go/principal"
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canic-backup/canic-backup/driver/agent"
+	"github.com/canic-backup/canic-backup/pluginapi"
+
+	"github.com/canic-backup/canic-backup/internal/cyclecost"
+	"github.com/canic-backup/canic-backup/sim"
+	"github.com/canic-backup/canic-backup/sim/simtest"
+)
+
+// mainnetFleet starts a simulator with opts (its fleet: a root and
+// children of size bytes) and writes its canic.toml.
+func mainnetFleet(t *testing.T, opts sim.Options, children int, size int64, agentExtra ...string) *fleet {
+	t.Helper()
+	opts.Fleet = sim.Fleet{Name: "e2e", Children: children, Depth: 1, Size: size, Seed: 7}
+	s := simtest.Start(t, opts)
+	dir := t.TempDir()
+	f := &fleet{s: s, dir: dir, cfg: filepath.Join(dir, "canic.toml"), root: s.RootCanister().String()}
+	for _, p := range s.Canisters()[1:] {
+		f.children = append(f.children, p.String())
+	}
+	writeConfig(t, f.cfg, s, icpBinary(t), agentExtra...)
+	return f
+}
+
+// TestBackupRefusesBeforeStoppingACanisterThatCannotPay, for both
+// executors: one child's balance covers its memory's freezing threshold
+// but not the threshold with a snapshot plus the backup's calls. backup
+// create exits 1 naming that canister, its balance and the estimate, and
+// no canister was stopped (the simulator received no stop_canister).
+func TestBackupRefusesBeforeStoppingACanisterThatCannotPay(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{envAgent, envICP} {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			const size = 2 << 20
+			f := mainnetFleet(t, sim.Options{}, 3, size)
+			poor := principal.MustDecode(f.children[1])
+			mem := memoryOf(t, f, poor)
+			need := cyclecost.Backup(mem, cyclecost.DefaultFreezingSeconds)
+			// Enough to stay unfrozen and answer status (1.5 times the
+			// threshold of its memory), not enough for the threshold with
+			// a snapshot (twice) plus the calls.
+			ft := cyclecost.FreezingThreshold(mem, cyclecost.DefaultFreezingSeconds).Uint64()
+			balance := ft + ft/2
+			require.Less(t, balance, need.Total().Uint64())
+			require.NoError(t, f.s.SetCycles(poor, balance))
+
+			out := filepath.Join(f.dir, "backup")
+			r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
+			require.Equal(t, 1, r.code, r.String())
+			m := regexp.MustCompile(`canister ` + poor.String() + `: balance (\d+) cycles, estimated need (\d+) cycles`).FindStringSubmatch(r.stderr)
+			require.NotNil(t, m, r.String())
+			got, _ := strconv.ParseUint(m[1], 10, 64)
+			assert.LessOrEqual(t, got, balance, "the balance as read at preflight (its status reads were charged)")
+			assert.Greater(t, got, balance-balance/10)
+			assert.Equal(t, need.Total().String(), m[2], "the estimate of docs/drivers.md")
+			assert.Equal(t, 1, strings.Count(r.stderr, "balance "), "only the poor canister is named")
+			assert.Contains(t, r.stderr, "icp canister top-up --amount ")
+			assert.Contains(t, r.stderr, "nothing was stopped")
+			assert.Zero(t, f.s.Counters().Calls["stop_canister"], "refused before stopping anything")
+			all := append([]string{f.root}, f.children...)
+			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+		})
+	}
+}
+
+// memoryOf is the memory size canister_status reports for p, read with
+// the agent executor.
+func memoryOf(t *testing.T, f *fleet, p principal.Principal) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e, err := agent.New(ctx, agent.Settings{URL: f.s.URL(), RootKey: f.s.RootKeyHex(), IdentityPEM: f.s.ControllerPEMPath()}, hclog.NewNullLogger())
+	require.NoError(t, err)
+	st, err := e.CanisterStatus(ctx, pluginapi.Target{Network: "local", CanisterID: p.String()})
+	require.NoError(t, err)
+	require.NotNil(t, st.Cycles, "the simulator reports balances")
+	return st.MemorySize
+}
