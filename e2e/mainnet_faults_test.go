@@ -92,3 +92,24 @@ func memoryOf(t *testing.T, f *fleet, p principal.Principal) uint64 {
 	require.NotNil(t, st.Cycles, "the simulator reports balances")
 	return st.MemorySize
 }
+
+// TestRateLimitedBackupSendsNothingInsideRetryAfter: behind a boundary
+// node that accepts 20 requests per second, the agent executor backs up a
+// root and 7 children; every 429's Retry-After holds back every request of
+// the plugin process, so the simulator counts no request inside an
+// announced window, and the backup completes and verifies.
+func TestRateLimitedBackupSendsNothingInsideRetryAfter(t *testing.T) {
+	t.Parallel()
+	f := mainnetFleet(t, sim.Options{RateLimit: 20}, 7, 1<<20)
+	out := filepath.Join(f.dir, "backup")
+	r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
+	require.Equal(t, 0, r.code, r.String())
+	c := f.s.Counters()
+	assert.Positive(t, c.RateLimited, "the limit was met (else this proves nothing)")
+	assert.Zero(t, c.InsideRetryAfter, "no request inside a Retry-After window")
+	t.Logf("429 answers: %d, inside a window: %d", c.RateLimited, c.InsideRetryAfter)
+	v := cli(t, f.dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, v.code, v.String())
+	all := append([]string{f.root}, f.children...)
+	assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+}

@@ -160,6 +160,16 @@ func optional(s string) *string {
 	return &s
 }
 
+// CanisterRunStatus implements runner.StatusReader: a stop or start whose
+// outcome is unknown is settled from the canister's status.
+func (p *pluginExecutor) CanisterRunStatus(ctx context.Context, id string) (string, error) {
+	st, err := p.exec.CanisterStatus(ctx, p.target(id))
+	if err != nil {
+		return "", commandError(err)
+	}
+	return string(st.Status), nil
+}
+
 // StopCanister implements runner.Executor.
 func (p *pluginExecutor) StopCanister(ctx context.Context, id string) error {
 	return commandError(p.exec.StopCanister(ctx, p.target(id)))
