@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/driver/agent"
 	"github.com/canic-backup/canic-backup/pluginapi"
 
@@ -112,4 +114,44 @@ func TestRateLimitedBackupSendsNothingInsideRetryAfter(t *testing.T) {
 	require.Equal(t, 0, v.code, v.String())
 	all := append([]string{f.root}, f.children...)
 	assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+}
+
+// TestStopLongerThanTheStopTimeoutFailsClosed, for both executors: every
+// stop takes longer than the IC's stop timeout (IC0206, the canister stays
+// stopping). The stop is retried within its bound, then the run fails
+// closed: it exits non-zero naming the canister, starts every canister it
+// touched again (start_canister on a stopping canister makes it running),
+// records the stop's downtime, and the journal names the canister.
+func TestStopLongerThanTheStopTimeoutFailsClosed(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{envAgent, envICP} {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			f := mainnetFleet(t, sim.Options{StopDelay: time.Minute, StopTimeout: 300 * time.Millisecond}, 3, 1<<20)
+			out := filepath.Join(f.dir, "backup")
+			r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
+			require.NotEqual(t, 0, r.code, r.String())
+			assert.Contains(t, r.stderr, "stop-timeout", r.String())
+			c := f.s.Counters()
+			assert.Zero(t, c.Calls["take_canister_snapshot"], "no snapshot of a canister that did not stop")
+			assert.GreaterOrEqual(t, c.Calls["stop_canister"], uint64(3), "a timed-out stop is retried")
+			assert.LessOrEqual(t, c.Calls["stop_canister"], uint64(3*len(f.children)), "within a bound (3 per canister)")
+			all := append([]string{f.root}, f.children...)
+			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...), "no canister left stopped or stopping")
+
+			j := readExecutionJournal(t, out)
+			named := ""
+			for _, op := range j.Operations {
+				if op.State == journal.StateFailed {
+					named = strings.Join(op.BlockingReasons, "\n")
+				}
+			}
+			require.NotEmpty(t, named, "the journal records the failed stop")
+			assert.Contains(t, named, "stop-timeout")
+			assert.Regexp(t, `(`+strings.Join(f.children, "|")+`)`, named, "the journal names the canister")
+			dt, err := os.ReadFile(filepath.Join(out, "backup-downtime.json"))
+			require.NoError(t, err, "the downtime of the stop that timed out is recorded")
+			assert.Contains(t, string(dt), `"started_at": "`, "and closed by the restart")
+		})
+	}
 }
