@@ -155,3 +155,37 @@ func TestStopLongerThanTheStopTimeoutFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreRefusesBeforeUploadingToACanisterThatCannotPay, for both
+// executors: after a good backup, one target's balance covers its memory's
+// freezing threshold but not the threshold with the uploaded snapshot plus
+// the upload's and load's fees. restore run --execute exits non-zero
+// naming it, its balance and the estimate, before any upload or stop.
+func TestRestoreRefusesBeforeUploadingToACanisterThatCannotPay(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{envAgent, envICP} {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			f := mainnetFleet(t, sim.Options{}, 3, 2<<20)
+			out, _ := backupFleet(t, f, env)
+			jpath := prepareRestore(t, f, out, "r", "")
+			poor := principal.MustDecode(f.children[2])
+			mem := memoryOf(t, f, poor)
+			ft := cyclecost.FreezingThreshold(mem, cyclecost.DefaultFreezingSeconds).Uint64()
+			require.NoError(t, f.s.SetCycles(poor, ft+ft/4))
+			before := f.s.Counters()
+
+			r := restoreRun(t, f, env, jpath, "execute")
+			require.Equal(t, 1, r.code, r.String())
+			assert.Contains(t, r.stderr, "cannot pay for this restore", r.String())
+			assert.Regexp(t, `canister `+poor.String()+`: balance \d+ cycles, estimated need \d+ cycles`, r.stderr)
+			assert.Contains(t, r.stderr, "icp canister top-up --amount ")
+			after := f.s.Counters()
+			for _, m := range []string{"upload_canister_snapshot_metadata", "upload_canister_snapshot_data", "stop_canister", "load_canister_snapshot"} {
+				assert.Equal(t, before.Calls[m], after.Calls[m], "no %s before the refusal", m)
+			}
+			all := append([]string{f.root}, f.children...)
+			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+		})
+	}
+}
