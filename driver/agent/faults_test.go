@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/driver/agent"
+	"github.com/canic-backup/canic-backup/internal/cyclecost"
 	"github.com/canic-backup/canic-backup/pluginapi"
+	"github.com/canic-backup/canic-backup/sim"
+	"github.com/canic-backup/canic-backup/sim/simtest"
 )
 
 // rejecter is an httptest replica that refuses every call before
@@ -144,4 +148,56 @@ func TestPollDeadlineIsAnUnknownOutcome(t *testing.T) {
 	err = e.StopCanister(context.Background(), faultTarget)
 	require.ErrorIs(t, err, pluginapi.CodeUnknown)
 	assert.Contains(t, err.Error(), "outcome unknown")
+}
+
+// TestCyclesEstimatesBoundWhatTheSimulatorCharges: a canister's backup
+// (status, stop, snapshot, download, start) and restore (stop, upload,
+// load, start) through the agent executor are charged by the simulator's
+// cost model; the preflight's estimates (internal/cyclecost Backup and
+// Restore) are at least what was charged, and their freezing part at least
+// the threshold with the snapshot counted, so a canister the preflight
+// passes can pay.
+func TestCyclesEstimatesBoundWhatTheSimulatorCharges(t *testing.T) {
+	s := simtest.Start(t, sim.Options{Fleet: sim.Fleet{Name: "cost", Children: 1, Depth: 1, Size: 5 << 20, Seed: 3}})
+	e := newExecutor(t, s)
+	ctx := ctxT(t)
+	c := s.Canisters()[1]
+	tg := target(c)
+	st, err := e.CanisterStatus(ctx, tg)
+	require.NoError(t, err)
+	require.NotNil(t, st.Cycles)
+	b0 := *st.Cycles
+	est := cyclecost.Backup(st.MemorySize, st.FreezingThresholdSeconds)
+
+	require.NoError(t, e.StopCanister(ctx, tg))
+	snap, err := e.CreateSnapshot(ctx, tg)
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "snap")
+	_, err = e.DownloadSnapshot(ctx, tg, snap.ID, dir, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.StartCanister(ctx, tg))
+	after, err := e.CanisterStatus(ctx, tg)
+	require.NoError(t, err)
+	charged := b0 - *after.Cycles
+	assert.Positive(t, charged)
+	assert.LessOrEqual(t, charged, est.Calls.Uint64(), "the backup's calls cost no more than estimated")
+	assert.GreaterOrEqual(t, est.Freezing.Uint64(),
+		cyclecost.FreezingThreshold(st.MemorySize+snap.TotalSize, st.FreezingThresholdSeconds).Uint64(),
+		"the estimate's threshold counts the snapshot")
+	t.Logf("backup: charged %d, estimated calls %d, freezing %d", charged, est.Calls, est.Freezing)
+
+	b1 := *after.Cycles
+	size := snap.TotalSize
+	rest := cyclecost.Restore(after.MemorySize, size, after.FreezingThresholdSeconds)
+	require.NoError(t, e.StopCanister(ctx, tg))
+	up, err := e.UploadSnapshot(ctx, tg, dir, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.LoadSnapshot(ctx, tg, up.SnapshotID))
+	require.NoError(t, e.StartCanister(ctx, tg))
+	done, err := e.CanisterStatus(ctx, tg)
+	require.NoError(t, err)
+	charged = b1 - *done.Cycles
+	assert.Positive(t, charged)
+	assert.LessOrEqual(t, charged, rest.Calls.Uint64(), "the restore's calls cost no more than estimated")
+	t.Logf("restore: charged %d, estimated calls %d, freezing %d", charged, rest.Calls, rest.Freezing)
 }
