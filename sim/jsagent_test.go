@@ -44,7 +44,8 @@ func jsAgentDir(t *testing.T) (node, core string) {
 }
 
 // TestJSAgentVouchesForTheSimulator runs sim/jsagent/check.mjs: DFINITY's
-// official JavaScript agent verifies the simulator's certificates, reads
+// official JavaScript agent verifies the simulator's certificates and a
+// query's node signature, reads
 // canister status (certified read_state paths and canister_status), takes a
 // snapshot and reads its metadata and data, and sees a non-controller's
 // management call as an uncertified rejection (IC0512), as on mainnet.
@@ -69,6 +70,7 @@ func TestJSAgentVouchesForTheSimulator(t *testing.T) {
 	var got struct {
 		Controllers    []string `json:"controllers"`
 		ModuleHash     string   `json:"module_hash"`
+		Digest         string   `json:"digest"`
 		SnapshotID     string   `json:"snapshot_id"`
 		SliceSize      string   `json:"slice_size"`
 		SliceSHA256    string   `json:"slice_sha256"`
@@ -85,6 +87,8 @@ func TestJSAgentVouchesForTheSimulator(t *testing.T) {
 	assert.Equal(t, []string{s.Info().ControllerPrincipal}, got.Controllers)
 	mh, _ := s.Replica().ModuleHash(target.Raw)
 	assert.Equal(t, hex.EncodeToString(mh), got.ModuleHash)
+	digest, _ := s.Replica().Digest(target.Raw)
+	assert.Equal(t, digest, got.Digest, "the verified query answered the canister's digest")
 	assert.Equal(t, 5, got.StrangerReject.RejectCode)
 	assert.Equal(t, "IC0512", got.StrangerReject.ErrorCode)
 	assert.False(t, got.StrangerReject.Certified)

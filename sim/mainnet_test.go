@@ -292,3 +292,27 @@ func TestBalancesAndAPendingStopSurviveRestart(t *testing.T) {
 	st, _ = s2.Replica().Status(cid.Raw)
 	assert.Equal(t, "running", st)
 }
+
+func TestSetRateLimitAtRuntime(t *testing.T) {
+	s := simtest.Start(t, sim.Options{})
+	status := func() int {
+		resp, err := http.Get(s.URL() + "/api/v2/status")
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 10; i++ {
+		require.Equal(t, http.StatusOK, status(), "unlimited by default")
+	}
+	s.SetRateLimit(1)
+	codes := map[int]int{}
+	for i := 0; i < 4; i++ {
+		codes[status()]++
+	}
+	assert.Positive(t, codes[http.StatusTooManyRequests], "limited after SetRateLimit(1): %v", codes)
+	s.SetRateLimit(0)
+	for i := 0; i < 10; i++ {
+		require.Equal(t, http.StatusOK, status(), "unlimited again")
+	}
+	assert.Equal(t, uint64(codes[http.StatusTooManyRequests]), s.Counters().RateLimited)
+}

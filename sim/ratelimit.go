@@ -31,10 +31,20 @@ type rateLimiter struct {
 const retryAfterGrace = 250 * time.Millisecond
 
 func newRateLimiter(rate float64) *rateLimiter {
+	l := &rateLimiter{}
+	l.set(rate)
+	return l
+}
+
+// set changes the rate (0, negative, NaN or infinite: unlimited) and
+// refills the bucket.
+func (l *rateLimiter) set(rate float64) {
 	if rate <= 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
-		return nil
+		rate = 0
 	}
-	return &rateLimiter{rate: rate, tokens: burst(rate)}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rate, l.tokens, l.last = rate, burst(rate), time.Time{}
 }
 
 func burst(rate float64) float64 { return math.Max(1, rate) }
@@ -46,6 +56,9 @@ func (l *rateLimiter) admit(now time.Time) (ok, inWindow bool, retryAfter time.D
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	inWindow = now.Before(l.until) && now.Sub(l.from) > retryAfterGrace
+	if l.rate == 0 {
+		return true, inWindow, 0
+	}
 	if !l.last.IsZero() {
 		l.tokens = math.Min(burst(l.rate), l.tokens+now.Sub(l.last).Seconds()*l.rate)
 	}
@@ -71,15 +84,16 @@ func (l *rateLimiter) admit(now time.Time) (ok, inWindow bool, retryAfter time.D
 // rateLimit wraps the API routes with the limiter (the /_sim/ admin
 // routes are not limited).
 func (s *Simulator) rateLimit(next http.Handler) http.Handler {
-	if s.limiter == nil {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_sim/") {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ok, inWindow, retry := s.limiter.admit(time.Now())
+		if ok && !inWindow {
+			next.ServeHTTP(w, r)
+			return
+		}
 		s.counters.add(func(c *Counters) {
 			if inWindow {
 				c.InsideRetryAfter++
@@ -98,3 +112,8 @@ func (s *Simulator) rateLimit(next http.Handler) http.Handler {
 		_, _ = w.Write([]byte("error: rate_limited\ndetails: Rate limit exceeded. Please wait and try again.\n"))
 	})
 }
+
+// SetRateLimit changes the boundary node's rate limit (requests per second;
+// 0 = unlimited) for requests arriving afterwards, e.g. to start shedding
+// load in the middle of a backup.
+func (s *Simulator) SetRateLimit(rate float64) { s.limiter.set(rate) }

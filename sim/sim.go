@@ -45,7 +45,7 @@ type Simulator struct {
 	counters *counters
 	faults   *faultState
 	reqs     *requests
-	limiter  *rateLimiter // nil when RateLimit is 0
+	limiter  *rateLimiter
 	cycles   uint64       // starting balance of seeded canisters
 
 	saveMu   sync.Mutex // serializes saves

@@ -1,8 +1,8 @@
 // Independent check of the simulator with DFINITY's official JavaScript
 // agent (npm @icp-sdk/core, pinned in the Makefile): it verifies every
-// certificate the simulator sends against the simulator's root key, reads
-// canister status (read_state paths and the management canister's
-// canister_status), takes a snapshot and reads its metadata and data, and
+// certificate and query signature the simulator sends against the
+// simulator's root key, reads canister status (read_state paths and the
+// management canister's canister_status), takes a snapshot and reads its metadata and data, and
 // checks that a non-controller's management call comes back as an
 // UNCERTIFIED rejection (non_replicated_rejection), as on mainnet.
 //
@@ -76,6 +76,11 @@ if (!paths.get('module_hash')) fail('no module_hash in the certified state');
 out.controllers = ctrls;
 out.module_hash = paths.get('module_hash');
 out.time_ms = paths.get('time').getTime();
+
+// 1b. A query, whose node signature the agent verifies (verifyQuerySignatures).
+const app = Actor.createActor(({ IDL }) => IDL.Service({ sim_digest: IDL.Func([], [IDL.Text], ['query']) }),
+  { agent, canisterId: target });
+out.digest = await app.sim_digest();
 
 // 2. canister_status through an update call (certified reply).
 const m = mgmt(agent, target);
