@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,7 @@ import (
 // it reads run status and lists snapshots, so the runner can reconcile.
 type unknownExec struct {
 	*memexec.Executor
+	mu   *sync.Mutex
 	lost map[string]bool
 	// noEffect makes the lost calls not take effect either.
 	noEffect bool
@@ -26,9 +28,23 @@ type unknownExec struct {
 var errUnknown = &runner.CommandError{Status: runner.StatusOutcomeUnknown,
 	Message: "stop_canister: outcome unknown (the call may have run): no final status before the poll deadline"}
 
+// take reports (once) whether call's reply is to be lost.
+func (u unknownExec) take(call string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	lost := u.lost[call]
+	delete(u.lost, call)
+	return lost
+}
+
+func (u unknownExec) pending() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.lost)
+}
+
 func (u unknownExec) StopCanister(ctx context.Context, id string) error {
-	if u.lost["stop:"+id] {
-		delete(u.lost, "stop:"+id)
+	if u.take("stop:" + id) {
 		if !u.noEffect {
 			_ = u.Executor.StopCanister(ctx, id)
 		}
@@ -38,8 +54,7 @@ func (u unknownExec) StopCanister(ctx context.Context, id string) error {
 }
 
 func (u unknownExec) StartCanister(ctx context.Context, id string) error {
-	if u.lost["start:"+id] {
-		delete(u.lost, "start:"+id)
+	if u.take("start:" + id) {
 		_ = u.Executor.StartCanister(ctx, id)
 		return errUnknown
 	}
@@ -47,8 +62,7 @@ func (u unknownExec) StartCanister(ctx context.Context, id string) error {
 }
 
 func (u unknownExec) CreateSnapshot(ctx context.Context, id string) (string, error) {
-	if u.lost["snapshot:"+id] {
-		delete(u.lost, "snapshot:"+id)
+	if u.take("snapshot:" + id) {
 		if _, err := u.Executor.CreateSnapshot(ctx, id); err != nil {
 			return "", err
 		}
@@ -77,7 +91,7 @@ func (u unknownExec) ListSnapshots(_ context.Context, id string) ([]string, erro
 func TestUnknownOutcomesAreReconciledFromTheCanistersState(t *testing.T) {
 	for _, concurrency := range []int{1, 4} {
 		dir := goldenDir(t)
-		exec := unknownExec{Executor: goldenExecutor(), lost: map[string]bool{
+		exec := unknownExec{Executor: goldenExecutor(), mu: &sync.Mutex{}, lost: map[string]bool{
 			"stop:" + appID: true, "snapshot:" + hubID: true, "start:" + rootID: true,
 		}}
 		cfg := goldenConfig(dir)
@@ -85,7 +99,7 @@ func TestUnknownOutcomesAreReconciledFromTheCanistersState(t *testing.T) {
 		resp, err := runner.Run(context.Background(), cfg, exec)
 		require.NoError(t, err, "concurrency %d", concurrency)
 		assert.True(t, resp.Complete)
-		assert.Empty(t, exec.lost, "every lost reply was met")
+		assert.Zero(t, exec.pending(), "every lost reply was met")
 		assert.Len(t, exec.Snapshots(hubID), 1, "the snapshot whose reply was lost is used, not taken twice")
 		assert.Empty(t, exec.Stopped())
 		j := readExecution(t, dir)
@@ -110,7 +124,7 @@ func TestUnknownOutcomesAreReconciledFromTheCanistersState(t *testing.T) {
 // nothing is left stopped.
 func TestUnknownOutcomeThatDidNotTakeEffectIsJournalledAsUnknown(t *testing.T) {
 	dir := goldenDir(t)
-	exec := unknownExec{Executor: goldenExecutor(), lost: map[string]bool{"stop:" + appID: true}, noEffect: true}
+	exec := unknownExec{Executor: goldenExecutor(), mu: &sync.Mutex{}, lost: map[string]bool{"stop:" + appID: true}, noEffect: true}
 	_, err := runner.Run(context.Background(), goldenConfig(dir), exec)
 	require.Error(t, err)
 	var uo *runner.UnknownOutcomeError
