@@ -103,8 +103,8 @@ func restoreError(err error) error {
 	}
 	code := pluginapi.CodeOf(err)
 	// Transient, rate limited (never sent) and unknown outcomes are not
-	// definite: the operation stays pending and is reconciled when run
-	// again (restore operations check the canister's state first).
+	// definite: the operation stays pending on disk, to be resumed with
+	// --unclaim-pending and --execute (uploads find their intent again).
 	if code == pluginapi.CodeTransient || code == pluginapi.CodeRateLimited || code == pluginapi.CodeUnknown {
 		return err
 	}
