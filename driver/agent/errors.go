@@ -146,3 +146,14 @@ func cyclesText(n uint64) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// readsAreNeverUnknown reports a read's unknown outcome (status, snapshot
+// list, registry, snapshot data) as transient: a read changes nothing, so
+// there is nothing to reconcile and running it again is always safe.
+func readsAreNeverUnknown(err error) error {
+	var pe *pluginapi.Error
+	if errors.As(err, &pe) && pe.Code == pluginapi.CodeUnknown {
+		return &pluginapi.Error{Code: pluginapi.CodeTransient, Message: pe.Message, Executor: pe.Executor}
+	}
+	return err
+}

@@ -170,7 +170,7 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 	}
 	st, err := e.status(ctx, c)
 	if err != nil {
-		return pluginapi.CanisterStatus{}, classify("canister_status of", t.String(), err)
+		return pluginapi.CanisterStatus{}, readsAreNeverUnknown(classify("canister_status of", t.String(), err))
 	}
 	out := pluginapi.CanisterStatus{Status: pluginapi.RunStatus(st.Status), Controllers: texts(st.Controllers),
 		ModuleHash: hex.EncodeToString(st.ModuleHash), MemorySize: st.MemorySize,
@@ -250,7 +250,7 @@ func (e *Executor) ListSnapshots(ctx context.Context, t pluginapi.Target) ([]plu
 	}
 	snaps, err := e.list(ctx, c)
 	if err != nil {
-		return nil, classify("list_canister_snapshots of", t.String(), err)
+		return nil, readsAreNeverUnknown(classify("list_canister_snapshots of", t.String(), err))
 	}
 	out := make([]pluginapi.SnapshotInfo, 0, len(snaps))
 	for _, s := range snaps {
@@ -479,7 +479,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, network, root string) ([]p
 		if rejectCode(err) == icMethodNotFound {
 			return nil, pluginapi.Errorf(pluginapi.CodeNotFound, "canister %s has no canic_subnet_registry method: is it a canic root? (%v)", t, err)
 		}
-		return nil, classify("canic_subnet_registry of", t.String(), err)
+		return nil, readsAreNeverUnknown(classify("canic_subnet_registry of", t.String(), err))
 	}
 	entries, err := mgmt.DecodeRegistry(raw)
 	if err != nil {

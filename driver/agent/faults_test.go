@@ -148,6 +148,11 @@ func TestPollDeadlineIsAnUnknownOutcome(t *testing.T) {
 	err = e.StopCanister(context.Background(), faultTarget)
 	require.ErrorIs(t, err, pluginapi.CodeUnknown)
 	assert.Contains(t, err.Error(), "outcome unknown")
+	// A read with the same fate changed nothing: it is simply transient.
+	_, err = e.CanisterStatus(context.Background(), faultTarget)
+	require.ErrorIs(t, err, pluginapi.CodeTransient)
+	_, err = e.ListSnapshots(context.Background(), faultTarget)
+	require.ErrorIs(t, err, pluginapi.CodeTransient)
 }
 
 // TestCyclesEstimatesBoundWhatTheSimulatorCharges: a canister's backup

@@ -95,6 +95,18 @@ func (e *Executor) protocolError(what string, err error) error {
 	return e.sel.cyclesError(protocolError(what, err), err)
 }
 
+// readError is protocolError for a read (status, snapshot list, registry,
+// snapshot download): an unknown outcome is reported as transient, since a
+// read changes nothing and running it again is always safe.
+func (e *Executor) readError(what string, err error) error {
+	out := e.protocolError(what, err)
+	var pe *pluginapi.Error
+	if errors.As(out, &pe) && pe.Code == pluginapi.CodeUnknown {
+		return &pluginapi.Error{Code: pluginapi.CodeTransient, Message: pe.Message, Executor: pe.Executor}
+	}
+	return out
+}
+
 // topUpCommand is the command that tops canister up with 1T cycles on the
 // selection's network (any identity holding cycles may pay; the
 // executor's private identity is not named).

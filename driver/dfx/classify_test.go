@@ -85,3 +85,13 @@ func TestOutOfCyclesMessageNamesCanisterBalanceAndTopUp(t *testing.T) {
 		Stderr: recordedStderr(t, "icp_stop_out_of_cycles.stderr")})
 	assert.Contains(t, err.Error(), "dfx cycles top-up ryjl3-tyaaa-aaaaa-aaaba-cai 1000000000000 --network ic")
 }
+
+// TestUnknownOutcomeOfAReadIsTransient: a read whose answer icp never got
+// changed nothing, so it is transient; a stop with the same fate is
+// unknown, for the engine to reconcile.
+func TestUnknownOutcomeOfAReadIsTransient(t *testing.T) {
+	ce := &CommandError{Command: "icp canister status x", ExitStatus: 1, Stderr: "Error: TimeoutWaitingForResponse"}
+	e := &Executor{sel: selection{flavor: FlavorICP, network: "ic"}}
+	assert.ErrorIs(t, e.readError("status of canister x", ce), pluginapi.CodeTransient)
+	assert.ErrorIs(t, e.protocolError("stop canister x", ce), pluginapi.CodeUnknown)
+}

@@ -169,7 +169,7 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 	}
 	out, err := e.exec(ctx, "CanisterStatus", t.CanisterID, args)
 	if err != nil {
-		return pluginapi.CanisterStatus{}, e.protocolError(what, err)
+		return pluginapi.CanisterStatus{}, e.readError(what, err)
 	}
 	var st pluginapi.CanisterStatus
 	if e.icp() {
@@ -183,7 +183,7 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 		st, err = parseDFXStatus(out.stdout)
 	}
 	if err != nil {
-		return st, e.protocolError(what, e.r.parseError(args, out, err))
+		return st, e.readError(what, e.r.parseError(args, out, err))
 	}
 	return st, nil
 }
@@ -265,11 +265,11 @@ func (e *Executor) ListSnapshots(ctx context.Context, t pluginapi.Target) ([]plu
 	}
 	out, err := e.exec(ctx, "ListSnapshots", t.CanisterID, args)
 	if err != nil {
-		return nil, e.protocolError(what, err)
+		return nil, e.readError(what, err)
 	}
 	list, err := parse(out.stdout)
 	if err != nil {
-		return nil, e.protocolError(what, e.r.parseError(args, out, err))
+		return nil, e.readError(what, e.r.parseError(args, out, err))
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].TakenAtNanos < list[j].TakenAtNanos })
 	return list, nil
@@ -343,7 +343,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, _ string, root string) ([]
 	}
 	out, err := e.exec(ctx, "QueryRegistry", root, args)
 	if err != nil {
-		return nil, e.protocolError(what, err)
+		return nil, e.readError(what, err)
 	}
 	raw, err := parse(out.stdout)
 	if err == nil {
@@ -355,7 +355,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, _ string, root string) ([]
 			return nil, pluginapi.Errorf(pluginapi.CodeInternal, "%s: %v", what, err)
 		}
 	}
-	return nil, e.protocolError(what, e.r.parseError(args, out, err))
+	return nil, e.readError(what, e.r.parseError(args, out, err))
 }
 
 // Identity returns the principal the executor acts as (cached).
@@ -467,7 +467,7 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, sna
 		return err
 	})
 	if err != nil {
-		return pluginapi.TransferResult{}, e.protocolError(what, err)
+		return pluginapi.TransferResult{}, e.readError(what, err)
 	}
 	_ = os.Remove(filepath.Join(dir, icpLockFile))
 	stable := filepath.Join(dir, "stable_memory.bin")
