@@ -111,6 +111,9 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 			return fmt.Errorf("restore run --execute: executor for environment %q: %w", envName, err)
 		}
 		defer func() { _ = closeFn() }()
+		if err := restoreCyclesPreflight(c.Context, ex, journal, c.String("network")); err != nil {
+			return fmt.Errorf("restore run --execute: preflight: %w", err)
+		}
 		opts.Executor = ex
 		if streamer != nil {
 			opts.Executor = streamer.wrap(ex)
