@@ -19,7 +19,7 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	env, _, ok := s.readEnvelope(w, r, envelope.TypeCall)
+	env, ecid, ok := s.readEnvelope(w, r, envelope.TypeCall)
 	if !ok {
 		return
 	}
@@ -49,7 +49,7 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	var tree cert.Tree
 	tree.InsertString(cert.LEB128(uint64(s.now().UnixNano())), "time")
 	s.insertRequestStatus(&tree, env.RequestID[:], st)
-	c, err := s.signer.Sign(tree.Node())
+	c, err := s.sign(s.subnetFor(ecid.Raw), tree.Node(), ver)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

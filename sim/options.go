@@ -58,6 +58,14 @@ type Options struct {
 	// KeySeed derives the subnet BLS key, node keys and controller identity
 	// of a fresh state; empty means random. Ignored when StateDir holds state.
 	KeySeed []byte
+	// Subnets is the number of subnets of a fresh state: 1 is a single
+	// subnet that is also the root subnet (no delegations); N > 1 is the
+	// mainnet shape, an NNS subnet holding none of the fleet plus N-1
+	// application subnets with their own keys and canister ranges, over
+	// which the fleet is spread, their certificates carrying the NNS
+	// delegation. Zero means DefaultSubnets (3). Ignored when StateDir
+	// holds state.
+	Subnets int
 	// Faults are the initial fault knobs.
 	Faults Faults
 	// SyncCallTimeout bounds how long a v3/v4 call waits for its result

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aviate-labs/agent-go/certification"
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/canic-backup/canic-backup/driver/agent/certificate"
 	"github.com/canic-backup/canic-backup/driver/agent/mgmt"
 	"github.com/canic-backup/canic-backup/driver/agent/transport"
 	"github.com/canic-backup/canic-backup/pluginapi"
@@ -83,7 +83,7 @@ func New(ctx context.Context, s Settings, log hclog.Logger, opts ...Option) (*Ex
 	var rootKey []byte
 	switch s.RootKey {
 	case RootKeyMainnet:
-		rootKey, err = hex.DecodeString(certification.RootKey)
+		rootKey, err = hex.DecodeString(certificate.MainnetRootKey)
 	case RootKeyFetch:
 		rootKey, err = transport.FetchRootKey(ctx, e.hc, u)
 		if err == nil {

@@ -72,6 +72,11 @@ type FleetSpec struct {
 	Controllers [][]byte
 	// Seed makes the memory contents deterministic.
 	Seed uint64
+	// Bases, when set, spreads the fleet over canister id ranges the way
+	// mainnet spreads a fleet over subnets: canister n (root first, then
+	// breadth-first) gets the lowest free index at or above
+	// Bases[n % len(Bases)]. Empty means consecutive indexes.
+	Bases []uint64
 }
 
 // Fleet is what SeedFleet created.
