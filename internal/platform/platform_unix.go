@@ -81,3 +81,6 @@ func Executable(fi fs.FileInfo) bool {
 // its parent-death signal (Pdeathsig, set when it is started on Linux) and
 // by its own watch of its parent pid. release is a no-op.
 func BindToHost(pid int) (release func(), err error) { return func() {}, nil }
+
+// ExeSuffix ends the file name of an executable: nothing on Unix.
+const ExeSuffix = ""

@@ -217,3 +217,6 @@ func createdAfterSelf(h windows.Handle) bool {
 	}
 	return theirs.Nanoseconds() > mine.Nanoseconds()
 }
+
+// ExeSuffix ends the file name of an executable: ".exe" on Windows.
+const ExeSuffix = ".exe"
