@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/BurntSushi/toml v1.6.0
+	github.com/CycloneDX/cyclonedx-go v0.12.0
 	github.com/aviate-labs/agent-go v0.4.5
 	github.com/aviate-labs/secp256k1 v0.0.0-5e6736a
 	github.com/consensys/gnark-crypto v0.22.0

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -345,9 +344,6 @@ func setControllers(t *testing.T, s *sim.Simulator, sender []byte, id string, co
 	require.True(t, ok)
 	require.Equal(t, controllers, got)
 }
-
-// killPID sends SIGKILL to pid.
-func killPID(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
 // icpBinary is the icp 1.5.0 CLI (fails the test when it is missing).
 func icpBinary(t *testing.T) string { return dfxtest.ICPBinary(t) }

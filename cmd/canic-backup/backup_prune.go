@@ -16,6 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // Reasons `backup prune` keeps a backup.
@@ -345,7 +346,7 @@ func deleteBackup(ctx context.Context, root, dir string) (string, error) {
 		_ = lock.Release()
 		return "", fmt.Errorf("prune %s: clear %s: %w", dir, trash, err)
 	}
-	if err := os.Rename(dir, trash); err != nil {
+	if err := platform.Rename(dir, trash); err != nil {
 		_ = lock.Release()
 		return "", fmt.Errorf("prune %s: %w", dir, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/canic-backup/canic-backup/internal/golden"
@@ -136,17 +135,6 @@ func TestSymlinkInsideArtifactIsRejected(t *testing.T) {
 	require.NoError(t, os.Symlink(filepath.Join(root, "real"), top))
 	_, err = FromPath(context.Background(), top)
 	assert.ErrorIs(t, err, ErrUnsupportedEntry)
-}
-
-func TestFifoInsideArtifactIsRejected(t *testing.T) {
-	root := t.TempDir()
-	fifo := filepath.Join(root, "pipe")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
-	_, err := FromDirectory(context.Background(), root)
-	var ee *EntryError
-	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, fifo, ee.Path)
-	assert.Equal(t, "named pipe", ee.Kind)
 }
 
 func TestFirstBadFileIsReportedInPathOrder(t *testing.T) {

@@ -25,7 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // EnvKill and EnvTrace name the environment variables read by Hit.
@@ -127,7 +128,6 @@ func Hit(name string) {
 	kill := n == state.at && (name == state.name || state.role+"/"+name == state.name)
 	state.mu.Unlock()
 	if kill {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {} // the signal is on its way
+		platform.KillSelf()
 	}
 }
