@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -126,6 +127,9 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 		}
 	}
 	if runErr != nil {
+		if errors.Is(runErr, restore.CodeArtifactChecksum) || errors.Is(runErr, restore.CodeArtifactBinding) {
+			return verifyFailed(runErr)
+		}
 		return runErr
 	}
 	if c.Bool("require-complete") && !resp.Complete {

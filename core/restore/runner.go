@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/timestamp"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
@@ -99,6 +100,9 @@ func Run(ctx context.Context, opts RunOptions) (*RunResponse, error) {
 	case ModeRetryFailed:
 		return runRecover(opts, j, ModeRetryFailed)
 	}
+	if err := sweepStaging(opts.Journal); err != nil {
+		return nil, err
+	}
 	r := &runner{opts: opts, j: j, ctx: ctx}
 	return r.execute()
 }
@@ -168,6 +172,7 @@ type runner struct {
 	executed int
 	hashes   func(string) (string, bool)
 	ref      *Reference
+	manifest *manifest.FleetBackupManifest
 }
 
 func (r *runner) execute() (*RunResponse, error) {
@@ -302,6 +307,15 @@ func (r *runner) step() (failed, err error) {
 	ctx, sink := withTranscript(r.ctx)
 	uploaded, verifyReason, err := r.perform(ctx, op, prev.Input)
 	t := sink.get()
+	var refused *artifactRefusal
+	if errors.As(err, &refused) {
+		at := r.opts.marker()
+		t = Transcript{Status: StatusArtifactRefused, Stderr: []byte(refused.Error() + "\n")}
+		if _, werr := r.fail(op, cmd, StatusArtifactRefused, t, attempt, refused.reason, at, StatusArtifactRefused); werr != nil {
+			return nil, werr
+		}
+		return refused.err, nil
+	}
 	if err != nil {
 		label, ok := definite(err)
 		if !ok {
@@ -345,11 +359,7 @@ func (r *runner) perform(ctx context.Context, op JournalOperation, in CommandOp)
 	ex := r.opts.Executor
 	switch op.Operation {
 	case OpUploadSnapshot:
-		prior, err := r.beforeUpload(ctx, op.Sequence, in.Target)
-		if err != nil {
-			return "", "", err
-		}
-		id, err := ex.UploadSnapshot(ctx, in.Target, in.InputPath)
+		id, prior, err := r.uploadVerified(ctx, op, in)
 		if err != nil {
 			return "", "", err
 		}
@@ -435,6 +445,7 @@ func (r *runner) receipt(op JournalOperation, cmd RunnerCommand, outcome Receipt
 		SourceCanister: op.SourceCanister, TargetCanister: op.TargetCanister, Attempt: attempt,
 		UpdatedAt: strPtr(at), Command: &c, Status: strPtr(label), Stdout: &stdout, Stderr: &stderr,
 		SourceSnapshotID: cloneStr(op.SnapshotID), ArtifactPath: cloneStr(op.ArtifactPath),
+		Checksum: cloneStr(op.Checksum),
 	}
 }
 
