@@ -258,18 +258,26 @@ func commandFailed(seq int, status string) error {
 // hard error (the operation may remain pending on disk).
 func (r *runner) step() (failed, err error) {
 	prev := r.j.NextCommand(r.opts.Executor)
+	if !prev.CommandAvailable && prev.Err != nil && prev.Operation != nil {
+		// The journal names an artifact outside the backup: fail the row
+		// with the reason instead of reporting a missing command.
+		op := *prev.Operation
+		var e *Error
+		if !errors.As(prev.Err, &e) {
+			return nil, prev.Err
+		}
+		e = newError(e.Code, "restore apply journal %s operation %d: %s; nothing was uploaded", r.opts.Journal, op.Sequence, e.Error()).
+			withSeq(op.Sequence).withField(e.Field, e.Value).wrapping(prev.Err)
+		return r.refused(op, RunnerCommand{Args: []string{}, Mutates: true, Note: NoteUpload}, r.attempt(op.Sequence),
+			&artifactRefusal{reason: ReasonArtifactPathEscapes, err: e})
+	}
 	if !prev.CommandAvailable {
 		rep := r.j.Report()
 		return nil, newError(CodeCommandUnavailable, "restore apply journal for backup %s has no executable command: operation_available=%t, complete=%t, blocked_reasons=%s",
 			rep.BackupID, prev.OperationAvailable, rep.Complete, DebugStrings(rep.BlockedReasons))
 	}
 	op, cmd := *prev.Operation, *prev.Command
-	attempt := 1
-	for _, rc := range r.j.OperationReceipts {
-		if rc.Sequence == op.Sequence {
-			attempt++
-		}
-	}
+	attempt := r.attempt(op.Sequence)
 	if next := r.j.NextTransition(); next == nil || next.Sequence != op.Sequence {
 		var actual *int
 		if next != nil {
@@ -309,12 +317,7 @@ func (r *runner) step() (failed, err error) {
 	t := sink.get()
 	var refused *artifactRefusal
 	if errors.As(err, &refused) {
-		at := r.opts.marker()
-		t = Transcript{Status: StatusArtifactRefused, Stderr: []byte(refused.Error() + "\n")}
-		if _, werr := r.fail(op, cmd, StatusArtifactRefused, t, attempt, refused.reason, at, StatusArtifactRefused); werr != nil {
-			return nil, werr
-		}
-		return refused.err, nil
+		return r.refused(op, cmd, attempt, refused)
 	}
 	if err != nil {
 		label, ok := definite(err)
@@ -350,6 +353,28 @@ func (r *runner) step() (failed, err error) {
 	}
 	r.record(op, cmd, label, string(StateCompleted), EventCommandCompleted, at)
 	return nil, nil
+}
+
+// attempt is the 1-based attempt number of the next run of operation seq.
+func (r *runner) attempt(seq int) int {
+	n := 1
+	for _, rc := range r.j.OperationReceipts {
+		if rc.Sequence == seq {
+			n++
+		}
+	}
+	return n
+}
+
+// refused fails op, before anything was sent, for the refusal's reason; its
+// receipt's stderr carries the message; the refusal's error is the run's.
+func (r *runner) refused(op JournalOperation, cmd RunnerCommand, attempt int, refused *artifactRefusal) (error, error) {
+	at := r.opts.marker()
+	t := Transcript{Status: StatusArtifactRefused, Stderr: []byte(refused.Error() + "\n")}
+	if _, err := r.fail(op, cmd, StatusArtifactRefused, t, attempt, refused.reason, at, StatusArtifactRefused); err != nil {
+		return nil, err
+	}
+	return refused.err, nil
 }
 
 // perform runs one operation through the executor. verifyReason is set when

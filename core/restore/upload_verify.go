@@ -20,6 +20,7 @@ const (
 	ReasonArtifactChecksumMismatch = "artifact-checksum-mismatch"
 	ReasonArtifactNotBound         = "artifact-not-bound-to-member"
 	ReasonArtifactUnreadable       = "artifact-unreadable"
+	ReasonArtifactPathEscapes      = "artifact-path-escapes-backup"
 	StatusArtifactRefused          = "artifact-refused"
 )
 

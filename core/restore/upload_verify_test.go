@@ -308,3 +308,32 @@ func TestStageArtifactRefusesLinksAndSpecialFiles(t *testing.T) {
 		})
 	}
 }
+
+// A journal whose artifact_path escapes the backup fails that row with the
+// real reason (not "has no executable command"), names the journal, and
+// the next action is to inspect the failed operation, not to rerun.
+func TestRunReportsEscapingArtifactPath(t *testing.T) {
+	goldenWorkdir(t)
+	j := appliedJournal(t)
+	jr, err := ReadJournal(j)
+	require.NoError(t, err)
+	escape := "../../../etc"
+	jr.Operations[0].ArtifactPath = &escape
+	require.NoError(t, layout.WriteJSONAtomic(j, jr))
+
+	f := newFake()
+	resp, err := runAt(t, j, ModeExecute, 0, f, 0)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, CodeArtifactPathEscapesBackup)
+	assert.Contains(t, err.Error(), "escapes backup root: ../../../etc")
+	assert.Contains(t, err.Error(), j)
+	assert.NotContains(t, err.Error(), "no executable command")
+	require.NotNil(t, resp)
+	assert.Equal(t, NextInspectFailed, resp.NextAction)
+	assert.Equal(t, StoppedCommandFailed, resp.StoppedReason)
+	assert.Empty(t, f.calls, "nothing reached the executor")
+	jr, err = ReadJournal(j)
+	require.NoError(t, err)
+	assert.Equal(t, StateFailed, jr.Operations[0].State)
+	assert.Equal(t, []string{ReasonArtifactPathEscapes}, jr.Operations[0].BlockingReasons)
+}
