@@ -11,7 +11,7 @@ import (
 
 func TestEscapeNeutralisesControlAndAnsiBytes(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain text, ünïcödé\n\tok":    "plain text, ünïcödé\n\tok",
+		"plain text, ünïcödé\n\tok":     "plain text, ünïcödé\n\tok",
 		"red \x1b[31mALERT\x1b[0m":      `red \u001b[31mALERT\u001b[0m`,
 		"bell\a cr\r del\x7f":           `bell\u0007 cr\u000d del\u007f`,
 		"c1 csi \u009b31m":              `c1 csi \u009b31m`,
