@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/layout"
@@ -99,6 +100,12 @@ func Run(ctx context.Context, opts RunOptions) (*RunResponse, error) {
 		return runRecover(opts, j, ModeUnclaimPending)
 	case ModeRetryFailed:
 		return runRecover(opts, j, ModeRetryFailed)
+	}
+	if j.BackupRoot != nil {
+		// Refused before anything is written (journal, reference, staging).
+		if err := RefuseSymlinkedDir(filepath.Join(*j.BackupRoot, ReferencesDir), "restore references directory"); err != nil {
+			return nil, err
+		}
 	}
 	if err := sweepStaging(opts.Journal); err != nil {
 		return nil, err

@@ -337,3 +337,34 @@ func TestRunReportsEscapingArtifactPath(t *testing.T) {
 	assert.Equal(t, StateFailed, jr.Operations[0].State)
 	assert.Equal(t, []string{ReasonArtifactPathEscapes}, jr.Operations[0].BlockingReasons)
 }
+
+// A backup whose restores/ directory is a symlink is refused before the
+// run writes anything: the error names the path, the link's target stays
+// empty, the journal is unchanged, nothing reached the executor; prune's
+// reference listing refuses it too.
+func TestRunRefusesSymlinkedRestoresDir(t *testing.T) {
+	goldenWorkdir(t)
+	j := appliedJournal(t)
+	before, err := os.ReadFile(j)
+	require.NoError(t, err)
+	target := t.TempDir()
+	link := filepath.Join(goldenBackupRoot, ReferencesDir)
+	require.NoError(t, os.Symlink(target, link))
+
+	f := newFake()
+	_, err = runAt(t, j, ModeExecute, 0, f, 0)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, CodeUnsafeControlDir)
+	assert.Contains(t, err.Error(), link+" is a symbolic link")
+	assert.Empty(t, f.calls)
+	after, err := os.ReadFile(j)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "journal untouched")
+	ents, err := os.ReadDir(target)
+	require.NoError(t, err)
+	assert.Empty(t, ents, "nothing written through the link")
+	assert.Empty(t, stagingLeft(t, j))
+
+	_, err = ListReferences(goldenBackupRoot)
+	assert.ErrorIs(t, err, CodeUnsafeControlDir)
+}
