@@ -38,6 +38,11 @@ func (r *restoreSource) streamedArtifacts(ctx context.Context, e env, what strin
 // the checksums coming from sums (streamedArtifacts), so the journal is the
 // one a full local fetch would give.
 func streamedDryRun(ctx context.Context, p *restore.Plan, root string, sums map[string]checksum.Checksum) (*restore.DryRun, error) {
+	// The documents were fetched into root: the same plan-against-manifest
+	// check as for a local directory.
+	if err := restore.CheckPlanManifest(p, root); err != nil {
+		return nil, err
+	}
 	d, err := restore.BuildDryRun(ctx, p, "")
 	if err != nil {
 		return nil, err

@@ -120,9 +120,25 @@ func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, erro
 	for _, op := range d.Operations {
 		d.OperationCounts.add(op.Operation)
 	}
+	if err := checkPlanPrincipals(p); err != nil {
+		return nil, err
+	}
 	if backupRoot != "" {
+		// The plan must be one of this backup's (checked before the
+		// artifacts), and its snapshots the manifest's (checked after, so
+		// 0.35.1's artifact errors keep their precedence).
+		m, path, err := readManifestAt(backupRoot)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPlanIdentity(p, m, path); err != nil {
+			return nil, err
+		}
 		v, err := validateArtifacts(ctx, p, backupRoot)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkPlanSnapshots(p, m, path); err != nil {
 			return nil, err
 		}
 		d.ArtifactValidation = v
