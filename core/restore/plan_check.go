@@ -113,4 +113,3 @@ func CheckPlanManifest(p *Plan, root string) error {
 	}
 	return checkPlanSnapshots(p, m, path)
 }
-
