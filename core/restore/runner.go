@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -331,8 +332,18 @@ func (r *runner) step() (failed, err error) {
 		if !ok {
 			return nil, r.unknown(op, err)
 		}
+		if len(bytes.TrimSpace(t.Stderr)) == 0 {
+			// An executor that reported no output (a plugin, the agent):
+			// its message is the receipt's stderr, not lost.
+			t.Stderr = []byte(ExecutorMessage(err) + "\n")
+		}
 		at := r.opts.marker()
-		return r.fail(op, cmd, label, t, attempt, ReasonCommandExitPrefix+label, at, label)
+		failed, werr := r.fail(op, cmd, label, t, attempt, ReasonCommandExitPrefix+label, at, label)
+		if e, ok := failed.(*Error); ok {
+			// Same text as 0.35.1; the executor's error is its cause.
+			failed = e.wrapping(err)
+		}
+		return failed, werr
 	}
 	label := statusLabel(t)
 	if verifyReason != "" {

@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -367,4 +368,33 @@ func TestRunRefusesSymlinkedRestoresDir(t *testing.T) {
 
 	_, err = ListReferences(goldenBackupRoot)
 	assert.ErrorIs(t, err, CodeUnsafeControlDir)
+}
+
+// fullSlots fails every upload as a plugin does for a canister whose
+// snapshot slots are full: a definite failure with a message and no
+// transcript.
+type fullSlots struct{ *fakeExecutor }
+
+const fullSlotsMessage = `executor "sim-agent": canister r7inp-6aaaa-aaaaa-aaabq-cai already has the maximum number of snapshots (10)`
+
+func (fullSlots) UploadSnapshot(ctx context.Context, target, dir string) (string, error) {
+	return "", &CommandError{Status: "internal", Err: errors.New(fullSlotsMessage)}
+}
+
+// The executor's message is not lost: it is the failed receipt's stderr
+// and the cause of the run's error (whose text stays 0.35.1's).
+func TestExecutorMessageReachesReceiptAndError(t *testing.T) {
+	goldenWorkdir(t)
+	j := appliedJournal(t)
+	_, err := runAt(t, j, ModeExecute, 0, fullSlots{newFake()}, 0)
+	require.Error(t, err)
+	assert.Equal(t, "restore run command failed for operation 0: status=internal", err.Error())
+	assert.ErrorIs(t, err, CodeCommandFailed)
+	var ce *CommandError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, fullSlotsMessage, ExecutorMessage(ce))
+	jr, err := ReadJournal(j)
+	require.NoError(t, err)
+	require.Len(t, jr.OperationReceipts, 1)
+	assert.Equal(t, fullSlotsMessage+"\n", jr.OperationReceipts[0].Stderr.Text)
 }
