@@ -59,7 +59,6 @@ const (
 	CodeUnsupportedRunMode        Code = "UnsupportedRunMode"
 	CodeInvalidChecksum           Code = "InvalidChecksum"
 	CodeArtifactBinding           Code = "ArtifactNotBoundToMember"
-	CodeUnsafeArtifactEntry       Code = "UnsafeArtifactEntry"
 	CodeUnsafeControlDir          Code = "UnsafeControlDirectory"
 	CodePlanManifestMismatch      Code = "PlanManifestMismatch"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -20,6 +21,7 @@ const (
 	ReasonArtifactChecksumMismatch = "artifact-checksum-mismatch"
 	ReasonArtifactNotBound         = "artifact-not-bound-to-member"
 	ReasonArtifactUnreadable       = "artifact-unreadable"
+	ReasonArtifactMissing          = "artifact-missing"
 	ReasonArtifactPathEscapes      = "artifact-path-escapes-backup"
 	StatusArtifactRefused          = "artifact-refused"
 )
@@ -139,6 +141,11 @@ func (r *runner) stageVerified(ctx context.Context, op JournalOperation, input, 
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, r.refuse(op, CodeArtifactMissing, ReasonArtifactMissing, err,
+				"restore artifact %s of %s (journal %s operation %d) is missing: %v; nothing was uploaded",
+				input, op.SourceCanister, journal, op.Sequence, err)
 		}
 		return nil, r.refuse(op, CodeArtifactChecksum, ReasonArtifactUnreadable, err,
 			"restore artifact %s of %s (journal %s operation %d) cannot be staged for upload: %v; nothing was uploaded",

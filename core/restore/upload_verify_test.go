@@ -398,3 +398,18 @@ func TestExecutorMessageReachesReceiptAndError(t *testing.T) {
 	require.Len(t, jr.OperationReceipts, 1)
 	assert.Equal(t, fullSlotsMessage+"\n", jr.OperationReceipts[0].Stderr.Text)
 }
+
+// An artifact removed after apply is refused as missing, before any upload.
+func TestRunRefusesArtifactRemovedAfterApply(t *testing.T) {
+	goldenWorkdir(t)
+	j := appliedJournal(t)
+	require.NoError(t, os.RemoveAll(filepath.Join(goldenBackupRoot, rootCanister)))
+	f := newFake()
+	_, err := runAt(t, j, ModeExecute, 0, f, 0)
+	assert.ErrorIs(t, err, CodeArtifactMissing)
+	assert.Contains(t, err.Error(), filepath.Join(goldenBackupRoot, rootCanister)+" of "+rootCanister)
+	assert.Empty(t, uploads(f))
+	jr, err := ReadJournal(j)
+	require.NoError(t, err)
+	assert.Equal(t, []string{ReasonArtifactMissing}, jr.Operations[0].BlockingReasons)
+}
