@@ -100,7 +100,7 @@ func TestRestoreRunRefusesArtifactChangedAfterApply(t *testing.T) {
 
 			r := restoreRun(t, f, env, jpath, "execute")
 			assert.Equal(t, 3, r.code, r.String())
-			assert.Contains(t, r.stderr, artifact, "the message names the artifact")
+			assert.Contains(t, r.stderr, "file "+file+" differs", "the message names the changed file")
 			assert.Contains(t, r.stderr, jpath, "and the journal")
 			assert.Contains(t, r.stderr, "nothing was uploaded")
 			assert.Zero(t, simUploadCalls(t, f.s), "no upload or load reached the simulator")

@@ -96,6 +96,9 @@ type ArtifactCheck struct {
 	ChecksumExpected  *string `json:"checksum_expected"`
 	ChecksumActual    *string `json:"checksum_actual"`
 	ChecksumVerified  bool    `json:"checksum_verified"`
+	// files are the digests of a directory artifact's files, as verified
+	// (not part of the dry run; the journal records them).
+	files []checksum.FileDigest
 }
 
 // FleetRole is the role of verify-fleet operations.
@@ -218,7 +221,7 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 			Exists: true, ChecksumAlgorithm: snap.ChecksumAlgorithm, ChecksumExpected: cloneStr(snap.Checksum),
 		}
 		if snap.Checksum != nil {
-			sum, err := checksum.FromPath(ctx, resolved)
+			sum, files, err := checksum.FromPathWithFiles(ctx, resolved)
 			if err == nil {
 				err = sum.Verify(strings.ToLower(*snap.Checksum))
 			}
@@ -231,6 +234,7 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 			}
 			c.ChecksumActual = strPtr(sum.Hash)
 			c.ChecksumVerified = true
+			c.files = files
 			v.MembersWithExpectedChecksums++
 		}
 		v.Checks = append(v.Checks, c)
@@ -244,5 +248,10 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 	v.ChecksumsVerified = v.MembersWithExpectedChecksums == p.MemberCount && verified
 	return v, nil
 }
+
+// SetFiles records the file digests of a directory artifact checked
+// elsewhere (streamed from a store), so the journal gets them as it does
+// for a local copy.
+func (c *ArtifactCheck) SetFiles(files []checksum.FileDigest) { c.files = files }
 
 func strPtr(s string) *string { return &s }

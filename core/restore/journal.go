@@ -3,9 +3,11 @@ package restore
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 
@@ -60,6 +62,18 @@ type JournalOperation struct {
 	// extension of 0.35.1's row (absent in 0.35.1 journals). `restore run`
 	// uploads only a staged copy of the artifact that hashes to it.
 	Checksum *string `json:"checksum,omitempty"`
+	// Files are the digests of a directory artifact's files, on upload
+	// rows (canic-backup's extension), so a mismatch at run names the file
+	// that changed.
+	Files []ArtifactFile `json:"files,omitempty" wire:"default"`
+}
+
+// ArtifactFile is one file of a directory artifact and its SHA-256.
+type ArtifactFile struct {
+	// Path is '/'-separated, relative to the artifact.
+	Path string `json:"path"`
+	// SHA256 is the lower-case hex SHA-256 of its bytes.
+	SHA256 string `json:"sha256"`
 }
 
 // OperationReceipt is the durable record of one executed command.
@@ -149,8 +163,11 @@ func NewJournal(d *DryRun) *Journal {
 			VerificationKind: cloneStr(op.VerificationKind),
 		}
 		if (op.Operation == OpUploadSnapshot || op.Operation == OpLoadSnapshot) && op.ArtifactPath != nil {
-			if sum, ok := verified[artifactKey{op.SourceCanister, *op.ArtifactPath}]; ok {
-				row.Checksum = strPtr(sum)
+			if v, ok := verified[artifactKey{op.SourceCanister, *op.ArtifactPath}]; ok {
+				row.Checksum = strPtr(v.sum)
+				if op.Operation == OpUploadSnapshot {
+					row.Files = artifactFiles(v.files)
+				}
 			}
 		}
 		j.Operations = append(j.Operations, row)
@@ -161,17 +178,37 @@ func NewJournal(d *DryRun) *Journal {
 
 type artifactKey struct{ source, path string }
 
-// verifiedChecksums returns the checksums apply verified, by source
-// canister and artifact path, in lower case.
-func verifiedChecksums(v *ArtifactValidation) map[artifactKey]string {
-	out := map[artifactKey]string{}
+type verifiedArtifact struct {
+	sum   string
+	files []checksum.FileDigest
+}
+
+// verifiedChecksums returns the checksums (in lower case) and file digests
+// apply verified, by source canister and artifact path.
+func verifiedChecksums(v *ArtifactValidation) map[artifactKey]verifiedArtifact {
+	out := map[artifactKey]verifiedArtifact{}
 	if v == nil {
 		return out
 	}
 	for _, c := range v.Checks {
 		if c.ChecksumVerified && c.ChecksumActual != nil {
-			out[artifactKey{c.SourceCanister, c.ArtifactPath}] = strings.ToLower(*c.ChecksumActual)
+			out[artifactKey{c.SourceCanister, c.ArtifactPath}] = verifiedArtifact{sum: strings.ToLower(*c.ChecksumActual), files: c.files}
 		}
+	}
+	return out
+}
+
+// artifactFiles renders file digests in component-wise path order (nil
+// for none).
+func artifactFiles(files []checksum.FileDigest) []ArtifactFile {
+	if len(files) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b checksum.FileDigest) int { return checksum.ComparePaths(a.Rel, b.Rel) })
+	out := make([]ArtifactFile, len(sorted))
+	for i, f := range sorted {
+		out[i] = ArtifactFile{Path: f.Rel, SHA256: strings.ToLower(f.SHA256)}
 	}
 	return out
 }

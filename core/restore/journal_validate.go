@@ -157,6 +157,20 @@ func (op *JournalOperation) validate() error {
 				withSeq(op.Sequence).withField("operations[].checksum", *op.Checksum)
 		}
 	}
+	if len(op.Files) > 0 && op.Operation != OpUploadSnapshot {
+		return newError(CodeOperationMissingField, "restore apply journal operation %d %s has files; only upload operations carry them", op.Sequence, op.Operation.RustName()).
+			withSeq(op.Sequence).withField("operations[].files", "")
+	}
+	for _, f := range op.Files {
+		if !lexicallySafe(f.Path) {
+			return newError(CodeArtifactPathEscapesBackup, "restore apply journal operation %d field operations[].files[].path is not a relative path inside the artifact: %q", op.Sequence, f.Path).
+				withSeq(op.Sequence).withField("operations[].files[].path", f.Path)
+		}
+		if !checksum.IsHex64(f.SHA256) {
+			return newError(CodeInvalidChecksum, "restore apply journal operation %d field operations[].files[].sha256 of %s is not a hex SHA-256: %q", op.Sequence, f.Path, f.SHA256).
+				withSeq(op.Sequence).withField("operations[].files[].sha256", f.SHA256)
+		}
+	}
 	switch op.State {
 	case StateBlocked:
 		if len(op.BlockingReasons) == 0 {

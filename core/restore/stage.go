@@ -51,7 +51,9 @@ type StagedArtifact struct {
 	Path string
 	// Checksum is the checksum of the copied bytes.
 	Checksum checksum.Checksum
-	dir      string
+	// Files are the digests of a directory artifact's copied files.
+	Files []checksum.FileDigest
+	dir   string
 }
 
 // Remove deletes the staging directory.
@@ -89,14 +91,14 @@ func StageArtifact(ctx context.Context, journal, src string) (*StagedArtifact, e
 		}
 		return nil, fmt.Errorf("open restore artifact %s: %w", src, &os.PathError{Op: "open", Path: src, Err: err})
 	}
-	var tree checksum.Tree
 	file := false
-	c := copier{ctx: ctx, buf: make([]byte, checksum.BufferSize), tree: &tree}
+	c := copier{ctx: ctx, buf: make([]byte, checksum.BufferSize)}
 	err = c.entry(fd, src, s.Path, "", &file)
 	if err == nil && file {
 		s.Checksum = c.fileSum
 	} else if err == nil {
-		s.Checksum = checksum.Checksum{Algorithm: checksum.Algorithm, Hash: tree.Sum()}
+		s.Checksum = checksum.FromFileDigests(c.files)
+		s.Files = c.files
 	}
 	if err != nil {
 		_ = s.Remove()
@@ -108,7 +110,7 @@ func StageArtifact(ctx context.Context, journal, src string) (*StagedArtifact, e
 type copier struct {
 	ctx     context.Context
 	buf     []byte
-	tree    *checksum.Tree
+	files   []checksum.FileDigest
 	fileSum checksum.Checksum
 }
 
@@ -153,7 +155,7 @@ func (c *copier) file(f *os.File, src, dst, rel string) error {
 	if rel == "" {
 		c.fileSum = w.Checksum()
 	} else {
-		c.tree.Add(rel, w.Sum())
+		c.files = append(c.files, checksum.FileDigest{Rel: rel, SHA256: w.Sum()})
 	}
 	return nil
 }

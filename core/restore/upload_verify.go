@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
@@ -157,9 +159,13 @@ func (r *runner) stageVerified(ctx context.Context, op JournalOperation, input, 
 		if errors.As(err, &me) {
 			me.Path = input
 		}
+		detail := ""
+		if f := changedFile(input, op.Files, staged.Files); f != "" {
+			detail = f + "; "
+		}
 		return nil, r.refuse(op, CodeArtifactChecksum, ReasonArtifactChecksumMismatch, err,
-			"restore artifact %s of %s changed since restore apply verified it: checksum mismatch: expected %s, actual %s (journal %s operation %d); nothing was uploaded",
-			input, op.SourceCanister, want, staged.Checksum.Hash, journal, op.Sequence)
+			"restore artifact %s of %s changed since restore apply verified it: %schecksum mismatch: expected %s, actual %s (journal %s operation %d); nothing was uploaded",
+			input, op.SourceCanister, detail, want, staged.Checksum.Hash, journal, op.Sequence)
 	}
 	return staged, nil
 }
@@ -196,4 +202,42 @@ func (r *runner) uploadVerified(ctx context.Context, op JournalOperation, in Com
 		prep.ArtifactUploaded(in.InputPath)
 	}
 	return id, prior, err
+}
+
+// changedFile names the first file (in path order) of the artifact at
+// input whose staged digest differs from the one apply recorded, or that
+// appeared or disappeared since; "" when the journal records no file
+// digests or none differs.
+func changedFile(input string, recorded []ArtifactFile, staged []checksum.FileDigest) string {
+	if len(recorded) == 0 {
+		return ""
+	}
+	want := map[string]string{}
+	var paths []string
+	for _, f := range recorded {
+		want[f.Path] = f.SHA256
+		paths = append(paths, f.Path)
+	}
+	got := map[string]string{}
+	for _, f := range staged {
+		got[f.Rel] = f.SHA256
+		if _, ok := want[f.Rel]; !ok {
+			paths = append(paths, f.Rel)
+		}
+	}
+	slices.SortFunc(paths, checksum.ComparePaths)
+	for _, p := range paths {
+		name := filepath.Join(input, filepath.FromSlash(p))
+		w, inJournal := want[p]
+		g, isStaged := got[p]
+		switch {
+		case !isStaged:
+			return "file " + name + " is missing"
+		case !inJournal:
+			return "file " + name + " was added"
+		case !strings.EqualFold(w, g):
+			return fmt.Sprintf("file %s differs (sha256 %s, recorded %s)", name, g, w)
+		}
+	}
+	return ""
 }

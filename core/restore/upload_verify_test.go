@@ -85,11 +85,12 @@ func stagingLeft(t *testing.T, journal string) []string {
 // whose expected checksum is re-derived from the manifest.
 func TestRunRefusesArtifactChangedAfterApply(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		journal func(t *testing.T) string
+		name      string
+		journal   func(t *testing.T) string
+		namesFile bool
 	}{
-		{"journal with checksums", appliedJournal},
-		{"0.35.1 journal", func(t *testing.T) string { return copyJournal(t, "apply-journal-initial.json") }},
+		{"journal with checksums", appliedJournal, true},
+		{"0.35.1 journal", func(t *testing.T) string { return copyJournal(t, "apply-journal-initial.json") }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			goldenWorkdir(t)
@@ -107,6 +108,11 @@ func TestRunRefusesArtifactChangedAfterApply(t *testing.T) {
 			assert.Contains(t, err.Error(), filepath.Join(goldenBackupRoot, rootCanister))
 			assert.Contains(t, err.Error(), j)
 			assert.Contains(t, err.Error(), "nothing was uploaded")
+			if tc.namesFile {
+				assert.Contains(t, err.Error(), "file "+file+" differs", "the journal's file digests name the changed file")
+			} else {
+				assert.NotContains(t, err.Error(), "file ", "a 0.35.1 journal records no file digests")
+			}
 			assert.Empty(t, uploads(f), "no upload may be sent")
 			assert.Empty(t, stagingLeft(t, j))
 
@@ -233,6 +239,36 @@ func TestLoadChecksumMustMatchItsUpload(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// Apply records each upload's file digests, which add up to its checksum.
+func TestJournalRecordsFileDigests(t *testing.T) {
+	goldenWorkdir(t)
+	jr, err := ReadJournal(appliedJournal(t))
+	require.NoError(t, err)
+	for _, op := range jr.Operations {
+		if op.Operation != OpUploadSnapshot {
+			assert.Empty(t, op.Files, "operation %d", op.Sequence)
+			continue
+		}
+		require.NotEmpty(t, op.Files, "operation %d", op.Sequence)
+		var ds []checksum.FileDigest
+		for _, f := range op.Files {
+			ds = append(ds, checksum.FileDigest{Rel: f.Path, SHA256: f.SHA256})
+		}
+		assert.Equal(t, *op.Checksum, checksum.FromFileDigests(ds).Hash, "operation %d", op.Sequence)
+	}
+	assert.Contains(t, []string{jr.Operations[0].Files[0].Path, jr.Operations[0].Files[1].Path}, "memory/heap.bin")
+}
+
+// A file added to or removed from an artifact after apply is named too.
+func TestChangedFileNamesAddedAndMissing(t *testing.T) {
+	rec := []ArtifactFile{{Path: "a.bin", SHA256: strings.Repeat("a", 64)}, {Path: "m/x.bin", SHA256: strings.Repeat("b", 64)}}
+	same := []checksum.FileDigest{{Rel: "a.bin", SHA256: strings.Repeat("a", 64)}, {Rel: "m/x.bin", SHA256: strings.Repeat("b", 64)}}
+	assert.Empty(t, changedFile("/b/art", rec, same))
+	assert.Equal(t, "file /b/art/m/x.bin is missing", changedFile("/b/art", rec, same[:1]))
+	assert.Equal(t, "file /b/art/b.bin was added", changedFile("/b/art", rec, append(same, checksum.FileDigest{Rel: "b.bin", SHA256: strings.Repeat("c", 64)})))
+	assert.Empty(t, changedFile("/b/art", nil, same), "no digests recorded, nothing to name")
+}
+
 func TestJournalChecksumIsValidated(t *testing.T) {
 	goldenWorkdir(t)
 	jr, err := ReadJournal(appliedJournal(t))
@@ -247,6 +283,13 @@ func TestJournalChecksumIsValidated(t *testing.T) {
 	sum := strings.Repeat("a", 64)
 	jr.Operations[3].Checksum = &sum // a stop
 	assert.ErrorIs(t, jr.Validate(), CodeOperationMissingField)
+	jr.Operations[3].Checksum = nil
+
+	jr.Operations[0].Files[0].Path = "../escape"
+	assert.ErrorIs(t, jr.Validate(), CodeArtifactPathEscapesBackup)
+	jr.Operations[0].Files[0].Path = "ok"
+	jr.Operations[0].Files[0].SHA256 = "zz"
+	assert.ErrorIs(t, jr.Validate(), CodeInvalidChecksum)
 }
 
 // Staging copies by descriptor and refuses anything but regular files and
