@@ -332,6 +332,11 @@ func deleteBackups(ctx context.Context, t pruneTarget, r *pruneReport) ([]pruneE
 // dir to a hidden name (so no reader sees a half-deleted backup) and
 // removes it. A non-empty reason means it was kept.
 func deleteBackup(ctx context.Context, root, dir string) (string, error) {
+	// A symlinked entry is never locked, checked or deleted through: that
+	// would write a .lock into (or delete) whatever it points to.
+	if err := restore.RefuseSymlinkedDir(dir, "backup"); err != nil {
+		return "", fmt.Errorf("prune %s: %w", dir, err)
+	}
 	lock, err := layout.New(dir).AcquireLock(ctx, layout.LockOptions{Command: "canic-backup backup prune"})
 	if err != nil {
 		return "", fmt.Errorf("prune %s: %w", dir, err)

@@ -68,8 +68,10 @@ func TestChecksumVerifyRejectsMismatch(t *testing.T) {
 	require.ErrorAs(t, err, &mm)
 	assert.ErrorIs(t, err, ErrMismatch)
 	assert.Equal(t, "checksum mismatch: expected "+EmptyHash+", actual "+c.Hash, err.Error())
-	// Exact string comparison: an upper-case expected hash fails, as in 0.35.1.
-	assert.ErrorIs(t, c.Verify(strings.ToUpper(c.Hash)), ErrMismatch)
+	// One rule everywhere: hex compares regardless of case (0.35.1 failed
+	// an upper-case expected hash; docs/compat.md); other digits still fail.
+	assert.NoError(t, c.Verify(strings.ToUpper(c.Hash)))
+	assert.ErrorIs(t, c.Verify(strings.ToUpper(EmptyHash)), ErrMismatch)
 	bad := Checksum{Algorithm: "md5", Hash: c.Hash}
 	err = bad.Verify(c.Hash)
 	assert.ErrorIs(t, err, ErrUnsupportedAlgorithm)
