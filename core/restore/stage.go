@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/canic-backup/canic-backup/core/checksum"
 )
 
@@ -83,17 +81,17 @@ func StageArtifact(ctx context.Context, journal, src string) (*StagedArtifact, e
 		return nil, err
 	}
 	s := &StagedArtifact{dir: dir, Path: filepath.Join(dir, "artifact")}
-	fd, err := unix.Open(src, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	f, err := openNoFollow(src)
 	if err != nil {
 		_ = s.Remove()
-		if errors.Is(err, unix.ELOOP) {
+		if errors.Is(err, errSymlink) {
 			return nil, &checksum.EntryError{Path: src, Kind: "symbolic link"}
 		}
 		return nil, fmt.Errorf("open restore artifact %s: %w", src, &os.PathError{Op: "open", Path: src, Err: err})
 	}
 	file := false
 	c := copier{ctx: ctx, buf: make([]byte, checksum.BufferSize)}
-	err = c.entry(fd, src, s.Path, "", &file)
+	err = c.entry(f, src, s.Path, "", &file)
 	if err == nil && file {
 		s.Checksum = c.fileSum
 	} else if err == nil {
@@ -114,11 +112,10 @@ type copier struct {
 	fileSum checksum.Checksum
 }
 
-// entry copies the open descriptor fd (the entry at src, relative path rel
-// inside the artifact) to dst and closes fd. isFile is set when the
+// entry copies the open file f (the entry at src, relative path rel
+// inside the artifact) to dst and closes f. isFile is set when the
 // artifact root is a single file.
-func (c *copier) entry(fd int, src, dst, rel string, isFile *bool) error {
-	f := os.NewFile(uintptr(fd), src)
+func (c *copier) entry(f *os.File, src, dst, rel string, isFile *bool) error {
 	defer f.Close()
 	if err := c.ctx.Err(); err != nil {
 		return err
@@ -170,9 +167,9 @@ func (c *copier) dir(f *os.File, src, dst, rel string) error {
 	}
 	for _, name := range names {
 		childSrc := filepath.Join(src, name)
-		fd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		child, err := openAtNoFollow(f, childSrc, name)
 		if err != nil {
-			if errors.Is(err, unix.ELOOP) {
+			if errors.Is(err, errSymlink) {
 				return &checksum.EntryError{Path: childSrc, Kind: "symbolic link"}
 			}
 			return fmt.Errorf("open restore artifact entry %s: %w", childSrc, err)
@@ -182,7 +179,7 @@ func (c *copier) dir(f *os.File, src, dst, rel string) error {
 			childRel = rel + "/" + name
 		}
 		var isFile bool
-		if err := c.entry(fd, childSrc, filepath.Join(dst, name), childRel, &isFile); err != nil {
+		if err := c.entry(child, childSrc, filepath.Join(dst, name), childRel, &isFile); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -333,7 +332,7 @@ func TestStageArtifactRefusesLinksAndSpecialFiles(t *testing.T) {
 			return d
 		}, "symbolic link"},
 		{"fifo inside", func(t *testing.T, d string) string {
-			require.NoError(t, syscall.Mkfifo(filepath.Join(d, "sub", "pipe"), 0o600))
+			mkfifo(t, filepath.Join(d, "sub", "pipe"))
 			return d
 		}, "named pipe"},
 		{"artifact is a symlink", func(t *testing.T, d string) string {
