@@ -301,8 +301,16 @@ func resumeHint(runErr error, args string, c *cli.Context) error {
 	cmd := resumeCommand(c, args)
 	var failed *runner.FailedOperationError
 	var opFailed *runner.CommandFailedError
-	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) {
+	var interrupted *runner.InterruptedError
+	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) || errors.As(runErr, &interrupted) {
 		cmd += " --retry-failed"
+	}
+	var unrecorded *runner.UnrecordedRestartError
+	if errors.As(runErr, &unrecorded) {
+		// The journal on disk still shows the canisters stopped: recover
+		// (which reads their status) records the restarts first.
+		return fmt.Errorf("%w\nonce the backup directory can be written again (free space), run `%s`, then `%s --retry-failed` to continue",
+			runErr, recoverCommand(c, args), strings.TrimSuffix(cmd, " --retry-failed"))
 	}
 	return fmt.Errorf("%w\nrun `%s` to continue", runErr, cmd)
 }

@@ -194,3 +194,13 @@ func (p *pluginExecutor) DownloadSnapshot(ctx context.Context, id, snapshotID, d
 	}
 	return nil
 }
+
+// CanisterRunning reads the canister's run status (runner.StatusReader:
+// `backup recover` reads the truth from the canisters).
+func (p *pluginExecutor) CanisterRunning(ctx context.Context, id string) (bool, error) {
+	st, err := p.exec.CanisterStatus(ctx, p.target(id))
+	if err != nil {
+		return false, commandError(err)
+	}
+	return st.Status == pluginapi.StatusRunning, nil
+}

@@ -107,6 +107,16 @@ func (e *Executor) Stopped() []string {
 	return out
 }
 
+// CanisterRunning reports whether canisterID runs (runner.StatusReader).
+func (e *Executor) CanisterRunning(ctx context.Context, canisterID string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "status:"+canisterID); err != nil {
+		return false, err
+	}
+	return !e.stopped[canisterID], nil
+}
+
 // Snapshots returns the snapshot ids taken of canisterID, oldest first.
 func (e *Executor) Snapshots(canisterID string) []string {
 	e.mu.Lock()
