@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
@@ -126,7 +127,7 @@ func backupRun(c *cli.Context, e env) error {
 
 // defaultConcurrency is how many operations of a phase run at once when
 // neither --concurrency nor the executor's concurrency key says.
-const defaultConcurrency = 8
+const defaultConcurrency = config.DefaultEngineConcurrency
 
 // concurrencyFlag is --concurrency N.
 func concurrencyFlag() cli.Flag {

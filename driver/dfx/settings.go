@@ -139,6 +139,9 @@ func (s Settings) Validate() error {
 	} else if strings.ContainsAny(s.Network, " \t\n") || strings.HasPrefix(s.Network, "-") {
 		return bad("network", s.Network, "is neither a network name nor an http(s) URL")
 	}
+	if u, err := url.Parse(s.Network); err == nil && isURL(s.Network) && u.User != nil {
+		return bad("network", u.Redacted(), "credentials (user:password@) may not be written into the URL")
+	}
 	if s.RootKey != "" {
 		if s.Flavor != FlavorICP {
 			return bad("root_key", s.RootKey, "only the icp flavor takes a root key; dfx fetches it")
