@@ -45,6 +45,12 @@ func compensationContext(ctx context.Context) (context.Context, context.CancelFu
 	if abort == nil {
 		return cctx, cancel
 	}
+	select {
+	case <-abort:
+		cancel() // already aborted: nothing may start
+		return cctx, cancel
+	default:
+	}
 	go func() {
 		select {
 		case <-abort:
