@@ -116,7 +116,8 @@ func backupRun(c *cli.Context, e env) error {
 		}
 	}
 	var failed *runner.FailedOperationError
-	if errors.As(runErr, &failed) {
+	var interrupted *runner.InterruptedError
+	if errors.As(runErr, &failed) || errors.As(runErr, &interrupted) {
 		return fmt.Errorf("%w\nrun `canic-backup backup run --dir %s --plugin %s --retry-failed` to retry it", runErr, dir, plugin)
 	}
 	if runErr != nil {
