@@ -40,8 +40,8 @@ func interruptContext(parent context.Context, stderr io.Writer) (context.Context
 		select {
 		case sig := <-sigs:
 			if stderr != nil {
-				fmt.Fprintf(stderr, "canic-backup: second %s: not starting stopped canisters; start them with `canic-backup backup recover --dir DIR`\n",
-					signalName(sig))
+				fmt.Fprintf(stderr, "canic-backup: second signal (%s): not starting stopped canisters; start them with `canic-backup backup recover --dir DIR`\n",
+					sig)
 			}
 			close(abort)
 		case <-done:
