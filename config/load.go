@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/principal"
 	"github.com/canic-backup/canic-backup/core/store"
 )
@@ -43,7 +44,7 @@ type rawDriver struct {
 // the built-in drivers' settings; an executor naming another driver (other
 // than "plugin") is an error.
 func LoadFile(path string, drivers Drivers) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := layout.ReadDocument(path, layout.MaxConfigSize)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrNotFound, path)

@@ -54,6 +54,11 @@ func redact(v any) any {
 	return v
 }
 
+// DefaultEngineConcurrency is how many operations of a phase the engine
+// runs at once when neither --concurrency nor the executor's concurrency
+// key says otherwise.
+const DefaultEngineConcurrency = 8
+
 // SettingsMap renders an executor's settings (with driver) as a TOML
 // table, secrets redacted.
 func (e Executor) SettingsMap() (map[string]any, error) {
@@ -72,6 +77,10 @@ func (e Executor) SettingsMap() (map[string]any, error) {
 		}
 	}
 	out["driver"] = e.Driver
+	// A zero engine concurrency means the engine's default: show it.
+	if ec, ok := src.(interface{ EngineConcurrency() int }); ok && ec.EngineConcurrency() == 0 {
+		out["concurrency"] = int64(DefaultEngineConcurrency)
+	}
 	return redact(out).(map[string]any), nil
 }
 

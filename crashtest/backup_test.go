@@ -54,8 +54,9 @@ func tracedBackup(t *testing.T, env string) (*fleet, string, []point) {
 }
 
 // backupAt backs up a fresh fleet killed at p, follows the tool's own
-// next commands to the end and checks what the crash may have broken.
-func backupAt(t *testing.T, env string, p point, baseline map[string]int, tl *tally) {
+// next commands to the end and checks what the crash may have broken. It
+// reports whether the kill point was reached.
+func backupAt(t *testing.T, env string, p point, baseline map[string]int, tl *tally) bool {
 	f := startFleet(t)
 	before := digests(t, f.s, f.children...)
 	out := filepath.Join(f.dir, "backup")
@@ -77,6 +78,7 @@ func backupAt(t *testing.T, env string, p point, baseline map[string]int, tl *ta
 	checkBackupJournals(t, out)
 	assert.LessOrEqual(t, sum(snapshots(t, f.s, f.children...)), sum(baseline), "no duplicate snapshot")
 	tl.add(p.name, reached, reached && !lost, lost, len(left) > 0)
+	return reached
 }
 
 // checkBackupJournals parses every journal of a backup directory and

@@ -33,13 +33,13 @@ func TestCrash(t *testing.T) {
 			for _, p := range points {
 				t.Run(env+"/backup/"+p.String(), func(t *testing.T) {
 					t.Parallel()
-					backupAt(t, env, p, baseline, &tl)
+					atPoint(t, &tl, env+"/backup/"+p.String(), func() bool { return backupAt(t, env, p, baseline, &tl) })
 				})
 			}
 			for _, p := range rpoints {
 				t.Run(env+"/restore/"+p.String(), func(t *testing.T) {
 					t.Parallel()
-					restoreAt(t, env, backup, p, rbaseline, &tl)
+					atPoint(t, &tl, env+"/restore/"+p.String(), func() bool { return restoreAt(t, env, backup, p, rbaseline, &tl) })
 				})
 			}
 		}
@@ -52,7 +52,7 @@ func TestCrash(t *testing.T) {
 		for _, p := range spoints {
 			t.Run(envAgent+"/store-backup/"+p.String(), func(t *testing.T) {
 				t.Parallel()
-				storeBackupAt(t, weed, p, sbaseline, &tl, &lk)
+				atPoint(t, &tl, envAgent+"/store-backup/"+p.String(), func() bool { return storeBackupAt(t, weed, p, sbaseline, &tl, &lk) })
 			})
 		}
 	})
@@ -61,7 +61,9 @@ func TestCrash(t *testing.T) {
 	fmt.Println(tl.breakdown())
 	fmt.Printf("of which %d in %s (backup create --store, SeaweedFS); %s\n", tl.scenario(storeScenario), strings.TrimSuffix(storeScenario, ":"), lk.line())
 	require.Positive(t, total)
-	assert.Equal(t, total, tl.points, "every kill point was reached (%d not)", tl.unreached)
+	missed := tl.missed()
+	assert.Empty(t, missed, "every kill point is reached (each tried up to %d times); not reached: %s", maxAttempts, strings.Join(missed, ", "))
+	assert.Equal(t, total, tl.points, "every kill point was reached (%d not: %s)", len(missed), strings.Join(missed, ", "))
 	assert.Equal(t, tl.points, tl.resumed)
 	assert.Zero(t, tl.lost)
 	assert.Zero(t, tl.stopped)

@@ -89,7 +89,7 @@ func tracedRestore(t *testing.T, env, backup string) ([]point, map[string]int) {
 
 // restoreAt restores onto a fresh fleet killed at p, follows the next
 // actions to the end and checks every state digest and status.
-func restoreAt(t *testing.T, env, backup string, p point, baseline map[string]int, tl *tally) {
+func restoreAt(t *testing.T, env, backup string, p point, baseline map[string]int, tl *tally) bool {
 	f := startFleet(t)
 	atBackup := digests(t, f.s, f.children...)
 	_, jpath := prepareRestore(t, f, backup)
@@ -108,4 +108,5 @@ func restoreAt(t *testing.T, env, backup string, p point, baseline map[string]in
 	assert.Empty(t, left, "no canister is left stopped")
 	assert.LessOrEqual(t, sum(snapshots(t, f.s, f.children...)), sum(baseline), "no duplicate snapshot")
 	tl.add(p.name, reached, reached && !lost, lost, len(left) > 0)
+	return reached
 }

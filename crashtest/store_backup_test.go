@@ -82,7 +82,7 @@ func tracedStoreBackup(t *testing.T, w *weedShare) (*storeFleet, []point) {
 // stopped, no duplicate snapshot, no staging directory left, the fleet's
 // lease released, and any multipart staging object left a copy of a
 // published object (counted in lk).
-func storeBackupAt(t *testing.T, w *weedShare, p point, baseline map[string]int, tl *tally, lk *leaks) {
+func storeBackupAt(t *testing.T, w *weedShare, p point, baseline map[string]int, tl *tally, lk *leaks) bool {
 	sf := startStoreFleet(t, w)
 	before := digests(t, sf.s, sf.children...)
 	tag := marker + "=" + t.Name()
@@ -121,6 +121,7 @@ func storeBackupAt(t *testing.T, w *weedShare, p point, baseline map[string]int,
 	assert.Empty(t, stillStopped, "no canister is left stopped")
 	assert.LessOrEqual(t, sum(snapshots(t, sf.s, sf.children...)), sum(baseline), "no duplicate snapshot")
 	tl.add(storeScenario+p.name, reached, reached && !lost, lost, len(stillStopped) > 0)
+	return reached
 }
 
 // scenario counts the kill points reached whose name starts with prefix.

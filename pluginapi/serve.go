@@ -1,12 +1,14 @@
 package pluginapi
 
 import (
+	"context"
 	"os"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // ServeOptions tunes ServeWith. The zero value is what Serve uses.
@@ -20,6 +22,11 @@ type ServeOptions struct {
 	// protocol, and the host re-logs each JSON line tagged with the
 	// executor's name.
 	Logger hclog.Logger
+	// Cleanup, when set, runs before the plugin exits because its host is
+	// gone or it was terminated (that path ends in os.Exit, which skips
+	// deferred functions): built-in drivers remove their private files
+	// there. It must be safe to call twice.
+	Cleanup func()
 }
 
 // NewPluginLogger returns the logger a plugin should log through: hclog JSON
@@ -59,18 +66,36 @@ func ServeWith(impl Executor, opts ServeOptions) {
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
 			// Stop waits for the handlers it cancels, so a call's own
 			// cleanup (its resume record, its outcome) ends before exit.
-			s := plugin.DefaultGRPCServer(append(o, grpc.WaitForHandlers(true)))
-			go watchParent(logger, s)
+			s := plugin.DefaultGRPCServer(append(o, grpc.WaitForHandlers(true), grpc.ChainUnaryInterceptor(detachShutdown)))
+			go watchParent(logger, s, opts.Cleanup)
 			return s
 		},
 	})
+}
+
+// shutdownMethod is go-plugin's controller call the host makes when it
+// closes the client.
+const shutdownMethod = "/plugin.GRPCController/Shutdown"
+
+// detachShutdown runs go-plugin's Shutdown handler outside the call: the
+// handler stops the server, and with WaitForHandlers Stop waits for every
+// handler, its own caller included, so inline it never returns; the host
+// then waited 2 s and killed the plugin with SIGKILL, which skipped every
+// cleanup (the icp driver's imported key stayed on disk). Detached, Stop
+// waits for the real calls, Serve returns and the plugin exits normally.
+func detachShutdown(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if info.FullMethod != shutdownMethod {
+		return handler(ctx, req)
+	}
+	go func() { _, _ = handler(context.WithoutCancel(ctx), req) }()
+	return &emptypb.Empty{}, nil
 }
 
 // watchParent stops s and exits when the host process that started this
 // plugin is gone (the plugin is reparented, or SIGTERM arrives: on Linux
 // the host starts plugins with SIGTERM as their parent-death signal), so no
 // plugin outlives its host.
-func watchParent(logger hclog.Logger, s *grpc.Server) {
+func watchParent(logger hclog.Logger, s *grpc.Server, cleanup func()) {
 	parent := os.Getppid()
 	if parent <= 1 {
 		return
@@ -84,6 +109,9 @@ func watchParent(logger hclog.Logger, s *grpc.Server) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
+	}
+	if cleanup != nil {
+		cleanup()
 	}
 	logger.Warn(why+"; cancelled calls in flight, exiting", "host_pid", parent)
 	os.Exit(2)

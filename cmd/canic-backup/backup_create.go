@@ -201,7 +201,7 @@ func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner
 	}
 	// Canisters the run could not start again need `backup recover`
 	// first (exit 4), as after `backup run`.
-	return leftStoppedAttention(row.out, resumeHint(runErr, sr.resumeArgs(row.out), c))
+	return leftStoppedAttention(row.out, resumeHint(runErr, sr.resumeArgs(row.out), row.out, c))
 }
 
 // registryEntries converts an executor's registry to core/registry's form
@@ -294,15 +294,29 @@ func renderTable(header []string, rows [][]string) string {
 // resumeHint adds the command that continues a failed or stopped run;
 // args find the run (`--dir DIR`, or `--store S --backup N` for a remote
 // store's backup).
-func resumeHint(runErr error, args string, c *cli.Context) error {
+func resumeHint(runErr error, args, dir string, c *cli.Context) error {
 	if runErr == nil {
 		return nil
+	}
+	if msg := deadEndHint(runErr, c); msg != "" {
+		return fmt.Errorf("%w\n%s", runErr, msg)
 	}
 	cmd := resumeCommand(c, args)
 	var failed *runner.FailedOperationError
 	var opFailed *runner.CommandFailedError
-	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) {
+	var interrupted *runner.InterruptedError
+	if errors.As(runErr, &failed) || errors.As(runErr, &opFailed) || errors.As(runErr, &interrupted) {
 		cmd += " --retry-failed"
+	}
+	var unrecorded *runner.UnrecordedRestartError
+	if errors.As(runErr, &unrecorded) {
+		// The journal on disk still shows the canisters stopped: recover
+		// (which reads their status) records the restarts first.
+		return fmt.Errorf("%w\nonce the backup directory can be written again (free space), run `%s`, then `%s --retry-failed` to continue",
+			runErr, recoverCommand(c, args), strings.TrimSuffix(cmd, " --retry-failed"))
+	}
+	if msg := repeatedFailureHint(runErr, dir, cmd); msg != "" {
+		return fmt.Errorf("%w\n%s", runErr, msg)
 	}
 	return fmt.Errorf("%w\nrun `%s` to continue", runErr, cmd)
 }

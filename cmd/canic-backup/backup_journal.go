@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/journal"
@@ -67,6 +69,13 @@ func leftStoppedAttention(dir string, runErr error) error {
 // runErr.
 func stoppedAttention(j *journal.BackupExecutionJournal, dir string, runErr error) error {
 	ids := runner.LeftStopped(j)
+	// Canisters the run restarted but could not record as restarted (the
+	// journal write failed) are running: the resume hint says to record
+	// them with `backup recover`.
+	var unrecorded *runner.UnrecordedRestartError
+	if errors.As(runErr, &unrecorded) {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(unrecorded.CanisterIDs, id) })
+	}
 	if len(ids) == 0 {
 		return runErr
 	}

@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/registry"
 	"github.com/canic-backup/canic-backup/core/runner"
@@ -51,7 +51,7 @@ func backupPlan(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(regFile)
+	data, err := layout.ReadDocument(regFile, layout.MaxDocumentSize)
 	if err != nil {
 		return fmt.Errorf("read registry: %w", err)
 	}

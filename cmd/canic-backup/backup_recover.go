@@ -52,7 +52,7 @@ func backupRecover(c *cli.Context, e env) error {
 	var recErr error
 	if len(runner.LeftStopped(j)) == 0 {
 		// Nothing to start: no executor needed.
-		report = &runner.RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}}
+		report = &runner.RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}, AlreadyRunning: []string{}}
 	} else {
 		exec, closeExec, err := recoverExecutor(c, e, p)
 		if err != nil {
@@ -85,13 +85,16 @@ func printRecoverReport(e env, dir string, r *runner.RecoverReport) {
 	case r.Interrupted:
 		fmt.Fprintf(e.stdout, "%s %s: recorded operation %d as interrupted\n", r.PlanID, r.RunID, *r.FailedSequence)
 	}
+	for _, id := range r.AlreadyRunning {
+		fmt.Fprintf(e.stdout, "already running %s (restart recorded)\n", id)
+	}
 	for _, id := range r.Restarted {
 		fmt.Fprintf(e.stdout, "started %s\n", id)
 	}
 	for _, id := range r.StillStopped {
 		fmt.Fprintf(e.stdout, "STILL STOPPED %s\n", id)
 	}
-	if len(r.Restarted) > 0 {
+	if len(r.Restarted)+len(r.AlreadyRunning) > 0 {
 		fmt.Fprintf(e.stdout, "restarts recorded on operation %d; continue the backup with `canic-backup backup resume --dir %s --retry-failed`\n",
 			*r.FailedSequence, dir)
 	}

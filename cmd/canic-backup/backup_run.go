@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
@@ -115,7 +116,8 @@ func backupRun(c *cli.Context, e env) error {
 		}
 	}
 	var failed *runner.FailedOperationError
-	if errors.As(runErr, &failed) {
+	var interrupted *runner.InterruptedError
+	if errors.As(runErr, &failed) || errors.As(runErr, &interrupted) {
 		return fmt.Errorf("%w\nrun `canic-backup backup run --dir %s --plugin %s --retry-failed` to retry it", runErr, dir, plugin)
 	}
 	if runErr != nil {
@@ -126,7 +128,7 @@ func backupRun(c *cli.Context, e env) error {
 
 // defaultConcurrency is how many operations of a phase run at once when
 // neither --concurrency nor the executor's concurrency key says.
-const defaultConcurrency = 8
+const defaultConcurrency = config.DefaultEngineConcurrency
 
 // concurrencyFlag is --concurrency N.
 func concurrencyFlag() cli.Flag {

@@ -436,6 +436,12 @@ func resumeCommand(c *cli.Context, args string) string {
 	return cmd
 }
 
+// recoverCommand is the `backup recover` command line for the run that
+// resumeArgs names, with its --config and --env.
+func recoverCommand(c *cli.Context, args string) string {
+	return strings.Replace(resumeCommand(c, args), "canic-backup backup resume ", "canic-backup backup recover ", 1)
+}
+
 // settle adds a lost lease to the run's error.
 func (sr *storeRun) settle(runErr error) error {
 	if sr == nil {

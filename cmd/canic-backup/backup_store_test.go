@@ -51,6 +51,9 @@ type storeFixture struct {
 	vars   map[string]string
 	weed   *seaweed.Server
 	bucket string
+	// lastCreate is when the last create started: backup names have a
+	// one-second resolution, so two creates must not share a second.
+	lastCreate time.Time
 }
 
 // startStoreFixture starts SeaweedFS and the simulator. The S3
@@ -117,6 +120,13 @@ func (f *storeFixture) run(t *testing.T, extra map[string]string, args ...string
 // create runs `backup create --env sim` with args.
 func (f *storeFixture) create(t *testing.T, extra map[string]string, args ...string) result {
 	t.Helper()
+	// Each create gets its own default name (fleet-<fleet>-<UTC second>):
+	// since plugins exit at once (no 2 s SIGKILL wait) two creates can
+	// start within one second.
+	for time.Now().Unix() == f.lastCreate.Unix() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.lastCreate = time.Now()
 	return f.run(t, extra, append([]string{"backup", "create", "--config", f.cfg, "--env", "sim"}, args...)...)
 }
 

@@ -65,7 +65,12 @@ func loadConfig(c *cli.Context, e env) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return config.LoadFile(path, builtinDrivers())
+	cfg, err := config.LoadFile(path, builtinDrivers())
+	if err != nil {
+		return nil, err
+	}
+	warnIdentityFiles(e, cfg)
+	return cfg, nil
 }
 
 // selectEnvironment loads the config and returns the environment chosen by
@@ -192,4 +197,28 @@ func capabilityList(caps []string) string {
 		return "-"
 	}
 	return strings.Join(caps, ",")
+}
+
+// warnIdentityFiles warns on stderr about every executor's identity_pem
+// that other users can read (group or world bits set): the key is a
+// secret. It names the file and its mode, never its contents.
+func warnIdentityFiles(e env, cfg *config.Config) {
+	seen := map[string]bool{}
+	for _, name := range cfg.ExecutorNames() {
+		m, err := cfg.Executors[name].SettingsMap()
+		if err != nil {
+			continue
+		}
+		path, _ := m["identity_pem"].(string)
+		if path == "" || seen[path] {
+			continue
+		}
+		seen[path] = true
+		st, err := os.Stat(path)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		fmt.Fprintf(e.stderr, "warning: %s: executors.%s.identity_pem %s can be read by other users (mode %04o); run `chmod 600 %s`\n",
+			cfg.Path, name, path, st.Mode().Perm(), path)
+	}
 }

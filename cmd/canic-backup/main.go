@@ -4,13 +4,17 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"slices"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var msgs io.Writer = os.Stderr
+	if slices.Contains(os.Args[1:], pluginServeCommandName) {
+		msgs = nil
+	}
+	ctx, stop := interruptContext(context.Background(), msgs)
 	code := run(ctx, os.Args, osEnv())
 	stop()
 	os.Exit(code)

@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 )
 
@@ -33,7 +33,7 @@ func manifestValidate(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(file)
+	data, err := layout.ReadDocument(file, layout.MaxDocumentSize)
 	if err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}

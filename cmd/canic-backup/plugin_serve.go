@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/hashicorp/go-hclog"
@@ -72,8 +73,13 @@ func pluginServe(c *cli.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("driver %s: %w", name, err)
 	}
-	defer func() { _ = closeEx() }()
-	pluginapi.ServeWith(ex, pluginapi.ServeOptions{Logger: logger})
+	// The executor's private files (the icp driver's imported key) go on
+	// every way out: a normal return, and the host's death or SIGTERM,
+	// which end in os.Exit. A kill -9 is swept by the next start.
+	var once sync.Once
+	cleanup := func() { once.Do(func() { _ = closeEx() }) }
+	defer cleanup()
+	pluginapi.ServeWith(ex, pluginapi.ServeOptions{Logger: logger, Cleanup: cleanup})
 	return nil
 }
 

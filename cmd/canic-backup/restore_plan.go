@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/core/verify"
@@ -75,7 +75,7 @@ func restorePlan(c *cli.Context, e env) error {
 			return err
 		}
 	} else {
-		data, err := os.ReadFile(file)
+		data, err := layout.ReadDocument(file, layout.MaxDocumentSize)
 		if err != nil {
 			return fmt.Errorf("read manifest: %w", err)
 		}

@@ -152,7 +152,7 @@ func (s *restoreStreamer) fetchDocuments(ctx context.Context) error {
 // did not remove. Those still needed are owned again (reused if intact,
 // removed after their upload); the others are removed now, unless keep.
 func (s *restoreStreamer) loadRecord(needed map[string]bool) error {
-	data, err := os.ReadFile(s.record)
+	data, err := layout.ReadDocument(s.record, layout.MaxDocumentSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -161,7 +161,8 @@ func optional(s string) *string {
 }
 
 // CanisterRunStatus implements runner.StatusReader: a stop or start whose
-// outcome is unknown is settled from the canister's status.
+// outcome is unknown is settled from the canister's status, and `backup
+// recover` reads the truth from the canisters.
 func (p *pluginExecutor) CanisterRunStatus(ctx context.Context, id string) (string, error) {
 	st, err := p.exec.CanisterStatus(ctx, p.target(id))
 	if err != nil {

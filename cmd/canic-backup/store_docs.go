@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,10 +35,12 @@ type backupDocs interface {
 // dirDocs reads the documents of a backup directory.
 type dirDocs string
 
-func (d dirDocs) path(file string) string          { return filepath.Join(string(d), file) }
-func (d dirDocs) has(file string) (bool, error)    { return layout.Exists(d.path(file)) }
-func (d dirDocs) read(file string) ([]byte, error) { return os.ReadFile(d.path(file)) }
-func (d dirDocs) where(file string) string         { return d.path(file) }
+func (d dirDocs) path(file string) string       { return filepath.Join(string(d), file) }
+func (d dirDocs) has(file string) (bool, error) { return layout.Exists(d.path(file)) }
+func (d dirDocs) read(file string) ([]byte, error) {
+	return layout.ReadDocument(d.path(file), layout.MaxDocumentSize)
+}
+func (d dirDocs) where(file string) string { return d.path(file) }
 
 // storeDocs reads the documents of the backup name in a store, each once
 // (archive.ReadDocument checks the recorded SHA-256 while reading).

@@ -174,7 +174,7 @@ func (f *fetcher) artifacts(ctx context.Context, m *manifest.FleetBackupManifest
 		return err
 	}
 	var j *journal.DownloadJournal
-	if data, err := os.ReadFile(filepath.Join(f.dir, layout.DownloadJournalFile)); err == nil {
+	if data, err := layout.ReadDocument(filepath.Join(f.dir, layout.DownloadJournalFile), layout.MaxDocumentSize); err == nil {
 		j, _ = journal.DecodeDownloadJournal(data)
 	}
 	for _, p := range paths {

@@ -245,7 +245,7 @@ func (p *publisher) put(ctx context.Context, f localFile, key, sum string) (stri
 // accepted only if it has the same SHA-256.
 func (p *publisher) publishManifest(ctx context.Context, f localFile) error {
 	key := Key(p.name, f.rel)
-	data, err := os.ReadFile(f.path)
+	data, err := layout.ReadDocument(f.path, layout.MaxDocumentSize)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", f.path, err)
 	}

@@ -55,7 +55,7 @@ func CreateJSONAtomic(path string, v any) error {
 // `dir/backup-plan.json: missing field "plan_id" at $`, and still match
 // wire's sentinels; a missing file matches fs.ErrNotExist.
 func ReadJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return err // *fs.PathError names the file
 	}

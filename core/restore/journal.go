@@ -2,12 +2,12 @@ package restore
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
 
@@ -269,7 +269,7 @@ func DecodeJournal(data []byte) (*Journal, error) {
 // ReadJournal reads, decodes and validates a journal file; errors name the
 // file.
 func ReadJournal(path string) (*Journal, error) {
-	data, err := os.ReadFile(path)
+	data, err := layout.ReadDocument(path, layout.MaxDocumentSize)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@ package restore
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/principal"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
@@ -26,7 +26,7 @@ type MappingEntry struct {
 // ReadMapping reads and decodes a mapping file (strict serde rules). It does
 // not validate; Plan does.
 func ReadMapping(path string) (*Mapping, error) {
-	data, err := os.ReadFile(path)
+	data, err := layout.ReadDocument(path, layout.MaxDocumentSize)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@ package restore
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
@@ -152,7 +152,7 @@ func (r *Relationship) UnmarshalText(b []byte) error {
 // ReadPlan reads and decodes a plan file. Like 0.35.1 it does not
 // re-validate the plan; apply checks what it uses.
 func ReadPlan(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := layout.ReadDocument(path, layout.MaxDocumentSize)
 	if err != nil {
 		return nil, err
 	}

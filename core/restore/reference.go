@@ -130,7 +130,7 @@ func (r *runner) expectedHash(source string) (string, bool, error) {
 		} else {
 			hashes := map[string]string{}
 			if r.j.BackupRoot != nil {
-				data, err := os.ReadFile(layout.New(*r.j.BackupRoot).ManifestPath())
+				data, err := layout.ReadDocument(layout.New(*r.j.BackupRoot).ManifestPath(), layout.MaxDocumentSize)
 				if err != nil {
 					return "", false, newError(CodeExpectedModuleHashUnknown, "cannot read the backup manifest to check module hashes: %v", err).wrapping(err)
 				}

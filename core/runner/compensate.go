@@ -77,7 +77,7 @@ func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecut
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restartTimeout)
+	cctx, cancel := compensationContext(ctx)
 	defer cancel()
 	var restarted, stuck []string
 	var startErr error
@@ -101,6 +101,9 @@ func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecut
 		}
 	}
 	if len(stuck) > 0 {
+		if aborted(ctx) {
+			startErr = errors.Join(ErrRestartAborted, startErr)
+		}
 		return restarted, &RestartError{CanisterIDs: stuck, Err: startErr}
 	}
 	return restarted, nil

@@ -26,6 +26,11 @@ type RecoverReport struct {
 	// start failed (they stay recorded as stopped).
 	Restarted    []string `json:"restarted"`
 	StillStopped []string `json:"still_stopped"`
+	// AlreadyRunning are canisters the journal records as stopped that the
+	// executor reports running (a run restarted them but could not record
+	// it, for example on a full disk): their restart is recorded now,
+	// without a start call. New in this port.
+	AlreadyRunning []string `json:"already_running"`
 }
 
 // LeftStopped returns the canisters the journal records as stopped by the
@@ -100,9 +105,12 @@ func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, er
 	if err != nil {
 		return nil, err
 	}
-	report := &RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}}
-	ids := LeftStopped(j)
-	if len(ids) == 0 {
+	report := &RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}, AlreadyRunning: []string{}}
+	ids, running, err := r.recoverTargets(ctx)
+	if err != nil {
+		return report, err
+	}
+	if len(ids) == 0 && len(running) == 0 {
 		return report, nil
 	}
 	failed := failedOperation(j)
@@ -111,14 +119,52 @@ func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, er
 			return report, err
 		}
 		report.Interrupted = true
-		ids = LeftStopped(r.journal)
 	}
 	seq := failed.Sequence
 	report.FailedSequence = &seq
+	if len(running) > 0 {
+		if err := r.recordRunning(failed, running); err != nil {
+			return report, err
+		}
+		report.AlreadyRunning = append(report.AlreadyRunning, running...)
+	}
 	restarted, err := r.restartCanisters(ctx, failed, ids)
 	report.Restarted = append(report.Restarted, restarted...)
 	report.StillStopped = append(report.StillStopped, LeftStopped(r.journal)...)
 	return report, err
+}
+
+// recoverTargets splits LeftStopped into the canisters to start and
+// those already running whose restart is only to be recorded. Without a
+// StatusReader every canister LeftStopped reports is started (starting a
+// running canister succeeds).
+func (r *run) recoverTargets(ctx context.Context) (start, running []string, err error) {
+	sr, ok := r.exec.(StatusReader)
+	if !ok {
+		return LeftStopped(r.journal), nil, nil
+	}
+	for _, id := range LeftStopped(r.journal) {
+		st, err := sr.CanisterRunStatus(ctx, id)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the status of canister %s: %w", id, err)
+		}
+		if st == "running" {
+			running = append(running, id)
+		} else {
+			start = append(start, id)
+		}
+	}
+	return start, running, nil
+}
+
+// recordRunning records ids (read running) as restarted on failed and
+// persists the journal.
+func (r *run) recordRunning(failed *journal.BackupExecutionJournalOperation, ids []string) error {
+	op := r.journal.Operation(failed.Sequence)
+	for _, id := range ids {
+		op.BlockingReasons = append(op.BlockingReasons, RestartedReasonPrefix+id)
+	}
+	return r.store.writeExecution(r.journal)
 }
 
 // interrupt records the pending operation (or, without one, the next ready

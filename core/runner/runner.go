@@ -59,10 +59,18 @@ func (r *run) start(ctx context.Context) (*Response, error) {
 	if err := r.acceptPreflight(ctx); err != nil {
 		return nil, err
 	}
+	loop := r.loop
 	if r.cfg.Concurrency > 1 {
-		return r.loopConcurrent(ctx)
+		loop = r.loopConcurrent
 	}
-	return r.loop(ctx)
+	resp, err := loop(ctx)
+	if err != nil {
+		// Whatever ended the run, nothing it stopped stays stopped.
+		if err = r.restartOnExit(ctx, err); resp != nil {
+			resp = r.response(resp.MaxStepsReached)
+		}
+	}
+	return resp, err
 }
 
 // newRun builds the state of one call, loading the downtime record of
@@ -216,6 +224,7 @@ func (r *run) complete(op *journal.BackupExecutionJournalOperation, out outcome)
 	if err := r.store.writeExecution(r.journal); err != nil {
 		return nil, err
 	}
+	r.hitStopsCompleted(op)
 	r.executed = append(r.executed, executed(op, OutcomeCompleted))
 	if err := r.noteTiming(op, out); err != nil {
 		return nil, err

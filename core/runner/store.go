@@ -44,7 +44,7 @@ func (s store) exists(name string) bool {
 }
 
 func (s store) read(name string) ([]byte, error) {
-	b, err := os.ReadFile(s.path(name))
+	b, err := layout.ReadDocument(s.path(name), layout.MaxDocumentSize)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.path(name), err)
 	}

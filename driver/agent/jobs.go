@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
 // job is one chunk of a transfer: a range of a blob, or one chunk-store
@@ -19,6 +21,23 @@ type job struct {
 
 // checkpointEvery bounds how often the resume record is rewritten.
 const checkpointEvery = 250 * time.Millisecond
+
+// killpointCheckpointJobs is the checkpoint cadence, in completed jobs, of
+// a process under the crash harness (killpoint.Enabled): a time-based
+// cadence made the number of resume-record writes, hence of the plugin's
+// layout.before-rename/after-rename kill points, depend on the machine's
+// speed, and the harness could not reach a point its trace had seen.
+const killpointCheckpointJobs = 2
+
+// checkpointDue reports whether the resume record is rewritten after the
+// completed-th job: every checkpointEvery, or under the crash harness
+// every killpointCheckpointJobs jobs.
+func checkpointDue(last time.Time, completed int) bool {
+	if killpoint.Enabled() {
+		return completed%killpointCheckpointJobs == 0
+	}
+	return time.Since(last) > checkpointEvery
+}
 
 // runJobs runs do for every job with at most width in flight for this
 // transfer and the executor-wide limiter's cap across transfers. done is
@@ -68,6 +87,7 @@ func (e *Executor) runJobs(ctx context.Context, jobs []job, width int, do func(c
 	go func() { wg.Wait(); close(results) }()
 	var first error
 	last := time.Now()
+	completed := 0
 	for r := range results {
 		if r.err != nil {
 			if first == nil {
@@ -77,7 +97,8 @@ func (e *Executor) runJobs(ctx context.Context, jobs []job, width int, do func(c
 			continue
 		}
 		done(r.j)
-		if time.Since(last) > checkpointEvery {
+		completed++
+		if checkpointDue(last, completed) {
 			if err := checkpoint(); err != nil && first == nil {
 				first = err
 				cancel()

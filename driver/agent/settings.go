@@ -154,6 +154,11 @@ func (s Settings) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return bad("url", s.URL, "must be an http:// or https:// URL with a host")
 	}
+	if u.User != nil {
+		// As for an S3 endpoint: a secret never lives in canic.toml, and
+		// the value is shown with its password redacted.
+		return bad("url", u.Redacted(), "credentials (user:password@) may not be written into the URL; the IC's HTTP interface takes none (put an authenticating proxy's secret in its own config)")
+	}
 	switch s.RootKey {
 	case "":
 		return bad("root_key", s.RootKey, "is not set, and url "+s.URL+" is not one of the IC's own ("+icnet.MainnetDomainList+

@@ -141,6 +141,9 @@ func (s Settings) Validate() error {
 	} else if strings.ContainsAny(s.Network, " \t\n") || strings.HasPrefix(s.Network, "-") {
 		return bad("network", s.Network, "is neither a network name nor an http(s) URL")
 	}
+	if u, err := url.Parse(s.Network); err == nil && isURL(s.Network) && u.User != nil {
+		return bad("network", u.Redacted(), "credentials (user:password@) may not be written into the URL")
+	}
 	if s.RootKey == "" && s.Flavor == FlavorICP && isURL(s.Network) {
 		return bad("root_key", s.RootKey, "is not set, and network "+s.Network+" is a URL that is not one of the IC's own ("+
 			icnet.MainnetDomainList+", https): set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")

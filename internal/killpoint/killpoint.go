@@ -5,6 +5,12 @@
 //
 //	CANIC_BACKUP_KILLPOINT="name:N"       SIGKILL this process at the Nth Hit(name)
 //	CANIC_BACKUP_KILLPOINT_TRACE=/path    append "pid name n" for every Hit
+//	CANIC_BACKUP_KILLPOINT_PAUSE=/path    at the configured hit, instead of
+//	                                      the kill, create /path (holding the
+//	                                      pid) and wait until it is removed
+//
+// The pause lets a test act at a precise step (send SIGINT, fill the disk)
+// and then let the process go on.
 //
 // Hits are counted per process and per name, so "layout.before-rename:3"
 // means the third atomic write of this process, stopped between its fsync
@@ -25,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/canic-backup/canic-backup/internal/platform"
 )
@@ -33,7 +40,12 @@ import (
 const (
 	EnvKill  = "CANIC_BACKUP_KILLPOINT"
 	EnvTrace = "CANIC_BACKUP_KILLPOINT_TRACE"
+	EnvPause = "CANIC_BACKUP_KILLPOINT_PAUSE"
 )
+
+// pauseLimit bounds a pause: a test that forgets to remove the file does
+// not hang the process for ever.
+const pauseLimit = 5 * time.Minute
 
 // Kill point names used by the product (the harness enumerates them from
 // the trace; these constants keep the call sites and the docs in step).
@@ -61,6 +73,9 @@ const (
 	// sink (an artifact store) and removed its temp directory, before the
 	// verify-artifact receipt is persisted.
 	RunnerArtifactSunk = "runner.artifact-sunk"
+	// RunnerStopsCompleted: core/runner persisted the receipt of the last
+	// stop operation of the plan (every target is stopped).
+	RunnerStopsCompleted = "runner.stops-completed"
 	// StorePartUploaded: core/store/s3store finished uploading one part
 	// of a multipart upload (the next Put of the key resumes after it).
 	StorePartUploaded = "store.part-uploaded"
@@ -74,6 +89,7 @@ type points struct {
 	name   string
 	at     int
 	trace  string
+	pause  string
 	mu     sync.Mutex
 	counts map[string]int
 }
@@ -89,6 +105,7 @@ func (p *points) load() {
 		}
 	}
 	p.trace = os.Getenv(EnvTrace)
+	p.pause = os.Getenv(EnvPause)
 	spec := os.Getenv(EnvKill)
 	if spec == "" {
 		return
@@ -127,7 +144,25 @@ func Hit(name string) {
 	}
 	kill := n == state.at && (name == state.name || state.role+"/"+name == state.name)
 	state.mu.Unlock()
+	if kill && state.pause != "" {
+		pauseAt(state.pause)
+		return
+	}
 	if kill {
 		platform.KillSelf()
+	}
+}
+
+// pauseAt creates path (holding the pid) and waits until it is removed, at
+// most pauseLimit.
+func pauseAt(path string) {
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%q: %v (not paused)\n", EnvPause, path, err)
+		return
+	}
+	for deadline := time.Now().Add(pauseLimit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Lstat(path); os.IsNotExist(err) {
+			return
+		}
 	}
 }

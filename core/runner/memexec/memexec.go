@@ -107,6 +107,20 @@ func (e *Executor) Stopped() []string {
 	return out
 }
 
+// CanisterRunStatus returns canisterID's run status, "running" or
+// "stopped" (runner.StatusReader).
+func (e *Executor) CanisterRunStatus(ctx context.Context, canisterID string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.call(ctx, "status:"+canisterID); err != nil {
+		return "", err
+	}
+	if e.stopped[canisterID] {
+		return "stopped", nil
+	}
+	return "running", nil
+}
+
 // Snapshots returns the snapshot ids taken of canisterID, oldest first.
 func (e *Executor) Snapshots(canisterID string) []string {
 	e.mu.Lock()
