@@ -32,6 +32,11 @@ func (f *fakePlugin) sawNetwork(n string) {
 	f.networks = append(f.networks, n)
 }
 
+// Info advertises no preflight, so the host reads each status itself.
+func (f *fakePlugin) Info(context.Context) (pluginapi.Info, error) {
+	return pluginapi.Info{Name: "fake"}, nil
+}
+
 func (f *fakePlugin) QueryRegistry(_ context.Context, network, root string) ([]pluginapi.RegistryEntry, error) {
 	f.sawNetwork(network)
 	if root != demoRoot {

@@ -3,7 +3,6 @@ package host
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/registry"
@@ -44,11 +43,15 @@ func (a *Adapter) target(id string) pluginapi.Target {
 
 // Preflight implements runner.Executor: it re-reads the registry, hashes it
 // as planning did, and checks every target's status and balance, as
-// 0.35.1's ICP executor did. The registry read and the status checks are
-// independent reads and run together.
+// 0.35.1's ICP executor did. The registry read and the status reads are
+// independent and run together. The statuses come from the plugin's
+// Preflight RPC when it advertises CapabilityPreflight and reports every
+// target's full status; otherwise (an older plugin, or its Preflight
+// failed) the host reads them itself with the same
+// pluginapi.PreflightByStatus, so every plugin is checked the same way.
 func (a *Adapter) Preflight(ctx context.Context, req runner.PreflightRequest) (pbundle plan.BackupExecutionPreflightReceipts, err error) {
 	statusErr := make(chan error, 1)
-	go func() { statusErr <- a.statusAll(ctx, req.Plan.Targets) }()
+	go func() { statusErr <- a.checkTargets(ctx, &req.Plan) }()
 	entries, err := a.exec.QueryRegistry(ctx, req.Plan.Network, req.Plan.RootCanisterID)
 	serr := <-statusErr
 	if err != nil {
@@ -64,47 +67,24 @@ func (a *Adapter) Preflight(ctx context.Context, req runner.PreflightRequest) (p
 	return runner.OperatorReceipts(req, hash.Hash), nil
 }
 
-// PreflightWidth bounds the status calls of a preflight in flight.
-const PreflightWidth = 8
-
-// statusAll checks every target's status, up to PreflightWidth at once
-// (each is an update call, seconds on a busy subnet); the first failure in
-// plan order is returned. Then every target's balance must cover its
-// backup (BackupCyclesShort): the canisters that cannot pay are all named
-// in one "cycles" failure, before anything is stopped.
-func (a *Adapter) statusAll(ctx context.Context, targets []plan.BackupTarget) error {
-	errs := make([]error, len(targets))
-	shorts := make([]*CyclesShort, len(targets))
-	sem := make(chan struct{}, PreflightWidth)
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			st, err := a.exec.CanisterStatus(ctx, a.target(t.CanisterID))
-			if err != nil {
-				errs[i] = RunnerError(err)
-				return
-			}
-			shorts[i] = BackupCyclesShort(t.CanisterID, st)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+// checkTargets reads every target's status (preflightReport); the first
+// target that cannot be read, in plan order, is the failure. Then every
+// target's balance must cover its backup (BackupCyclesShort): the
+// canisters that cannot pay are all named in one "cycles" failure, before
+// anything is stopped.
+func (a *Adapter) checkTargets(ctx context.Context, p *plan.BackupPlan) error {
+	rep, err := a.preflightReport(ctx, p)
+	if err != nil {
+		return err
 	}
 	var short []CyclesShort
-	for _, s := range shorts {
-		if s != nil {
+	for _, t := range rep.Targets {
+		if t.Err != nil {
+			return RunnerError(t.Err)
+		}
+	}
+	for _, t := range rep.Targets {
+		if s := BackupCyclesShort(t.CanisterID, *t.Detail); s != nil {
 			short = append(short, *s)
 		}
 	}
@@ -112,6 +92,45 @@ func (a *Adapter) statusAll(ctx context.Context, targets []plan.BackupTarget) er
 		return CyclesPreflightError("backup", a.network, short)
 	}
 	return nil
+}
+
+// preflightReport is the plugin's Preflight report of p's targets when it
+// serves one with every target's full status, else the host's own
+// (pluginapi.PreflightByStatus over CanisterStatus).
+func (a *Adapter) preflightReport(ctx context.Context, p *plan.BackupPlan) (pluginapi.PreflightReport, error) {
+	req := pluginapi.PreflightRequest{Network: a.network, Root: p.RootCanisterID, CanisterIDs: make([]string, len(p.Targets))}
+	for i, t := range p.Targets {
+		req.CanisterIDs[i] = t.CanisterID
+	}
+	if info, err := a.exec.Info(ctx); err == nil && info.Has(pluginapi.CapabilityPreflight) {
+		rep, err := a.exec.Preflight(ctx, req)
+		if err == nil && complete(rep, req.CanisterIDs) {
+			return rep, nil
+		}
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+	}
+	rep, err := pluginapi.PreflightByStatus(ctx, req, "", a.exec.CanisterStatus)
+	if err != nil && ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	return rep, err
+}
+
+// complete reports whether rep answers ids in order, each with its full
+// status or its error (a plugin built before PreflightTarget.Detail
+// existed sends no status detail).
+func complete(rep pluginapi.PreflightReport, ids []string) bool {
+	if len(rep.Targets) != len(ids) {
+		return false
+	}
+	for i, t := range rep.Targets {
+		if t.CanisterID != ids[i] || (t.Err == nil && t.Detail == nil) {
+			return false
+		}
+	}
+	return true
 }
 
 // RegistryEntries converts a plugin's registry records to core's.
