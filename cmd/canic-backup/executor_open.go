@@ -85,17 +85,6 @@ func executorClient(e env, ex config.Executor) (*pluginapi.Client, error) {
 	return e.launcher().Client(ex)
 }
 
-// openEnvironmentExecutor loads the config, selects the environment and
-// starts its executor. The caller closes the client.
-func openEnvironmentExecutor(c *cli.Context, e env) (config.Environment, *pluginapi.Client, error) {
-	_, envr, ex, err := selectEnvironment(c, e)
-	if err != nil {
-		return config.Environment{}, nil, err
-	}
-	client, err := startClient(c.Context, e, ex)
-	return envr, client, err
-}
-
 // startClient builds ex's client and starts its process now, so that a
 // bad pin, a protocol mismatch or a missing binary fails before any work.
 func startClient(ctx context.Context, e env, ex config.Executor) (*pluginapi.Client, error) {
