@@ -29,7 +29,7 @@ func TestSweepRemovesOnlyDeadOwnersPrivateHomes(t *testing.T) {
 	gone := mk(privatePrefix+"gone", ownerRecord(dead.ProcessState.Pid()))
 	live := mk(privatePrefix+"live", ownerRecord(os.Getpid()))
 	reused := mk(privatePrefix+"reused", "1 12345\n") // pid 1 started long before
-	fresh := mk(privatePrefix+"fresh", "")          // no record yet: too young to sweep
+	fresh := mk(privatePrefix+"fresh", "")            // no record yet: too young to sweep
 	other := mk("other-dir", ownerRecord(dead.ProcessState.Pid()))
 	target := mk("target", ownerRecord(dead.ProcessState.Pid()))
 	link := filepath.Join(tmp, privatePrefix+"link")
