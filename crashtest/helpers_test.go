@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -103,9 +102,7 @@ func cli(t *testing.T, dir string, extra []string, args ...string) result {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			r.killed = true
-		}
+		r.killed = killedBySIGKILL(ee.ProcessState)
 	} else {
 		require.NoError(t, err)
 	}
@@ -151,7 +148,7 @@ func noOrphans(t *testing.T, id, url string) {
 		}
 		if time.Now().After(deadline) {
 			for _, pid := range left {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				_ = killPID(pid)
 			}
 			t.Fatalf("processes %v of the killed run are still alive 5s later", left)
 		}

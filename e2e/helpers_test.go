@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -60,8 +59,24 @@ func startFleet(t *testing.T, size int64) *fleet {
 		f.children = append(f.children, p.String())
 	}
 	require.Len(t, f.children, 3)
+	requireMainnetShape(t, s)
 	writeConfig(t, f.cfg, s, icpBinary(t))
 	return f
+}
+
+// requireMainnetShape checks the simulator has the default mainnet shape:
+// the NNS subnet holds none of the fleet, which spans both application
+// subnets, so every certificate the executors see carries a delegation.
+func requireMainnetShape(t *testing.T, s *sim.Simulator) {
+	t.Helper()
+	info := s.Info()
+	require.Len(t, info.Subnets, 3, "NNS plus two application subnets")
+	used := map[string]bool{}
+	for _, id := range info.CanisterIDs {
+		require.NotEqual(t, info.SubnetID, info.CanisterSubnets[id], "%s must not be on the NNS subnet", id)
+		used[info.CanisterSubnets[id]] = true
+	}
+	require.Len(t, used, 2, "the fleet spans both application subnets")
 }
 
 // writeConfig writes a canic.toml with environments sim (agent) and
@@ -329,9 +344,6 @@ func setControllers(t *testing.T, s *sim.Simulator, sender []byte, id string, co
 	require.True(t, ok)
 	require.Equal(t, controllers, got)
 }
-
-// killPID sends SIGKILL to pid.
-func killPID(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
 // icpBinary is the icp 1.5.0 CLI (fails the test when it is missing).
 func icpBinary(t *testing.T) string { return dfxtest.ICPBinary(t) }

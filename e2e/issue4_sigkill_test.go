@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,7 +32,7 @@ func TestIssue4PluginSIGKILLDuringDownload(t *testing.T) {
 		return f.s.Counters().Calls["read_canister_snapshot_data"] > 0
 	}, time.Minute, 5*time.Millisecond, "a download starts")
 	pid := pluginChild(t, cmd.Process.Pid)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	require.NoError(t, killPID(pid))
 	r := wait(t, cmd, stdout, stderr)
 	f.s.SetFaults(sim.Faults{})
 

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,9 +37,7 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	f.proxy.setPhase(1)
 	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3"}, f.createArgs()...)
 	r := rc.wait(t)
-	ws, ok := rc.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok)
-	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "killed at the kill point: %s", r)
+	require.True(t, killedBySIGKILL(rc.cmd.ProcessState), "killed at the kill point: %s", r)
 	f.proxy.setPhase(2)
 
 	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "the run finished before publishing")

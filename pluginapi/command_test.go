@@ -43,14 +43,3 @@ func TestCommandContextKillsTheWholeGroupOnCancel(t *testing.T) {
 	require.Eventually(t, func() bool { return !alive(grandchild) || zombie(grandchild) }, 5*time.Second, 10*time.Millisecond,
 		"the grandchild died with its group")
 }
-
-// zombie reports whether pid has exited but not been reaped (its parent,
-// the killed shell, is gone and init reaps it eventually).
-func zombie(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return true
-	}
-	f := strings.Fields(string(b))
-	return len(f) > 2 && f[2] == "Z"
-}

@@ -22,6 +22,12 @@ func grpcCode(c Code) codes.Code {
 		return codes.PermissionDenied
 	case CodeTransient:
 		return codes.Unavailable
+	case CodeRateLimited:
+		return codes.ResourceExhausted
+	case CodeCycles, CodeStopTimeout:
+		return codes.FailedPrecondition
+	case CodeUnknown:
+		return codes.Unknown
 	case CodeInvalidArgument:
 		return codes.InvalidArgument
 	default:
@@ -173,4 +179,11 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+func deref(p *uint64) uint64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

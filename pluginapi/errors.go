@@ -26,18 +26,38 @@ const (
 	CodeInvalidArgument Code = "invalid-argument"
 	// CodeInternal: anything else; not retried.
 	CodeInternal Code = "internal"
+	// CodeCycles: the canister cannot pay for the call (IC0207
+	// CanisterOutOfCycles, or frozen); retrying cannot help until it is
+	// topped up. The message names the canister, its balance when known and
+	// the top-up command.
+	CodeCycles Code = "cycles"
+	// CodeRateLimited: a boundary node kept refusing the request with HTTP
+	// 429 past the executor's own waiting; the request was never sent, so
+	// retrying later is safe.
+	CodeRateLimited Code = "rate-limited"
+	// CodeStopTimeout: stop_canister timed out (IC0206) on every attempt
+	// within the executor's bound; the canister may be left stopping, and
+	// the engine must start it again and fail closed.
+	CodeStopTimeout Code = "stop-timeout"
+	// CodeUnknown: the call was (or may have been) delivered but its outcome
+	// could not be learned (a poll past its deadline, a certificate that
+	// failed after submission, a reply lost after a 5xx). It is not a
+	// definite failure: the engine reconciles from the canister's state
+	// (status, snapshot list) before deciding.
+	CodeUnknown Code = "unknown"
 )
 
 // Error implements error so a Code can be the target of errors.Is.
 func (c Code) Error() string { return string(c) }
 
 // Retryable reports whether an operation failing with c may be retried.
-func (c Code) Retryable() bool { return c == CodeTransient }
+func (c Code) Retryable() bool { return c == CodeTransient || c == CodeRateLimited }
 
 // known reports whether c is one of the protocol's codes.
 func (c Code) known() bool {
 	switch c {
-	case CodeNotFound, CodeNotStopped, CodeUnauthorized, CodeTransient, CodeInvalidArgument, CodeInternal:
+	case CodeNotFound, CodeNotStopped, CodeUnauthorized, CodeTransient, CodeInvalidArgument, CodeInternal,
+		CodeCycles, CodeRateLimited, CodeStopTimeout, CodeUnknown:
 		return true
 	}
 	return false

@@ -68,10 +68,16 @@ func (c *grpcClient) CanisterStatus(ctx context.Context, t Target) (CanisterStat
 	if err != nil {
 		return CanisterStatus{}, c.err(ctx, err)
 	}
-	return CanisterStatus{
+	st := CanisterStatus{
 		Status: RunStatus(r.GetStatus()), Controllers: nonNil(r.GetControllers()),
 		ModuleHash: r.GetModuleHash(), MemorySize: r.GetMemorySize(),
-	}, nil
+		FreezingThresholdSeconds: r.GetFreezingThreshold(), IdleCyclesBurnedPerDay: r.GetIdleCyclesBurnedPerDay(),
+	}
+	if r.GetHasCycles() {
+		n := r.GetCycles()
+		st.Cycles = &n
+	}
+	return st, nil
 }
 
 func (c *grpcClient) StopCanister(ctx context.Context, t Target) error {

@@ -84,6 +84,8 @@ func (s *grpcServer) CanisterStatus(ctx context.Context, req *pb.TargetRequest) 
 	}
 	return &pb.CanisterStatusResponse{
 		Status: string(st.Status), Controllers: st.Controllers, ModuleHash: st.ModuleHash, MemorySize: st.MemorySize,
+		HasCycles: st.Cycles != nil, Cycles: deref(st.Cycles), FreezingThreshold: st.FreezingThresholdSeconds,
+		IdleCyclesBurnedPerDay: st.IdleCyclesBurnedPerDay,
 	}, nil
 }
 

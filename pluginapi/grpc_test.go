@@ -55,7 +55,8 @@ func inProcess(t *testing.T, impl Executor) Executor {
 
 func TestErrorCodesCrossTheBoundary(t *testing.T) {
 	target := Target{Network: "local", CanisterID: "aaaaa-aa"}
-	for _, code := range []Code{CodeNotFound, CodeNotStopped, CodeUnauthorized, CodeTransient, CodeInvalidArgument, CodeInternal} {
+	for _, code := range []Code{CodeNotFound, CodeNotStopped, CodeUnauthorized, CodeTransient, CodeInvalidArgument, CodeInternal,
+		CodeCycles, CodeRateLimited, CodeStopTimeout, CodeUnknown} {
 		t.Run(string(code), func(t *testing.T) {
 			ex := inProcess(t, &fake{err: fmt.Errorf("wrapped: %w", Errorf(code, "canister %s said no", target))})
 			_, err := ex.CanisterStatus(context.Background(), target)
@@ -67,7 +68,7 @@ func TestErrorCodesCrossTheBoundary(t *testing.T) {
 			assert.Equal(t, "fake", e.Executor)
 			assert.False(t, e.transport, "an error with a detail is the plugin's, not the transport's")
 			assert.Equal(t, fmt.Sprintf(`executor "fake": %s: canister aaaaa-aa@local said no`, code), err.Error())
-			assert.Equal(t, code == CodeTransient, CodeOf(err).Retryable())
+			assert.Equal(t, code == CodeTransient || code == CodeRateLimited, CodeOf(err).Retryable())
 		})
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // process is one running plugin process and its gRPC stub.
@@ -26,6 +28,9 @@ type process struct {
 	cmd    *exec.Cmd
 	exec   Executor
 	killed sync.Once
+	// unbind releases the tie that ends the plugin with the host
+	// (platform.BindToHost: a job object on Windows, nothing on Unix).
+	unbind func()
 }
 
 // cloneCmd copies the parts of a command template that describe what to
@@ -80,7 +85,7 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 	if err != nil {
 		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: errors.Unwrap(err)}
 	}
-	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+	if !platform.Executable(fi) {
 		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: errors.New("not an executable file")}
 	}
 	var secure *plugin.SecureConfig
@@ -119,6 +124,12 @@ func startProcess(cfg *ClientConfig, logger hclog.Logger) (*process, error) {
 		}
 		return nil, launchError(cfg, cmd.Path, err)
 	}
+	release, err := platform.BindToHost(cmd.Process.Pid)
+	if err != nil {
+		p.kill()
+		return nil, &LaunchError{Executor: cfg.Name, Path: cmd.Path, Err: err}
+	}
+	p.unbind = release
 	raw, err := rpc.Dispense(pluginName)
 	if err != nil {
 		p.kill()
@@ -209,4 +220,11 @@ func (p *process) waitExit(d time.Duration) string {
 }
 
 // kill ends the process: a graceful close, then SIGKILL after 2 seconds.
-func (p *process) kill() { p.killed.Do(p.client.Kill) }
+func (p *process) kill() {
+	p.killed.Do(func() {
+		p.client.Kill()
+		if p.unbind != nil {
+			p.unbind()
+		}
+	})
+}

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -119,8 +118,6 @@ func (f *fixture) snapshot(t *testing.T) pluginapi.SnapshotInfo {
 	return snap
 }
 
-func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
-
 func TestPluginKilledDuringDownloadFailsThatCallAndRestarts(t *testing.T) {
 	f := newFixture(t, bins.localdir, "10ms", pluginapi.ClientConfig{})
 	snap := f.snapshot(t)
@@ -129,7 +126,7 @@ func TestPluginKilledDuringDownloadFailsThatCallAndRestarts(t *testing.T) {
 	dir := t.TempDir()
 	var once sync.Once
 	_, err := f.client.DownloadSnapshot(f.ctx(t), f.target, snap.ID, dir, func(p pluginapi.Progress) {
-		once.Do(func() { require.NoError(t, syscall.Kill(pid, syscall.SIGKILL)) })
+		once.Do(func() { require.NoError(t, killPID(pid)) })
 	})
 	require.Error(t, err)
 	var exit *pluginapi.ExitError

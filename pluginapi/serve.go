@@ -3,8 +3,6 @@ package pluginapi
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -102,22 +100,7 @@ func watchParent(logger hclog.Logger, s *grpc.Server, cleanup func()) {
 	if parent <= 1 {
 		return
 	}
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, syscall.SIGTERM)
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	why := "host process is gone"
-	for {
-		select {
-		case <-tick.C:
-			if os.Getppid() == parent {
-				continue
-			}
-		case <-term:
-			why = "terminated (the host may be gone)"
-		}
-		break
-	}
+	why := waitHostGone(parent)
 	// Stop first, log after: the host's end of stderr may be closed, and a
 	// write to it can end this process (SIGPIPE) before the calls in
 	// flight have finished their own cleanup.

@@ -77,6 +77,15 @@ type CanisterStatus struct {
 	ModuleHash string
 	// MemorySize is the canister's memory footprint in bytes.
 	MemorySize uint64
+	// Cycles is the canister's balance; nil when the executor cannot read
+	// it (then the engine's cycles preflight is skipped for this canister).
+	Cycles *uint64
+	// FreezingThresholdSeconds is the canister's freezing_threshold setting.
+	FreezingThresholdSeconds uint64
+	// IdleCyclesBurnedPerDay is what the canister burns per day when idle
+	// (memory, compute allocation); with the freezing threshold it gives the
+	// balance below which the canister freezes.
+	IdleCyclesBurnedPerDay uint64
 }
 
 // SnapshotInfo describes one canister snapshot.

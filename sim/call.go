@@ -13,17 +13,26 @@ import (
 
 // handleCall serves /api/v2/canister/<id>/call (202, then the client polls
 // read_state) and /api/v3|v4/canister/<id>/call (waits for the result and
-// answers with its certificate, or 202 after SyncCallTimeout).
+// answers with its certificate, or 202 after SyncCallTimeout). On an
+// application subnet the certificate's delegation has the flat ranges on
+// v3 and the sharded ones on v4, as the replica sends them.
 func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	ver, ok := s.endpoint(w, r, "call", "v2", "v3", "v4")
 	if !ok {
 		return
 	}
-	env, _, ok := s.readEnvelope(w, r, envelope.TypeCall)
+	env, ecid, ok := s.readEnvelope(w, r, envelope.TypeCall)
 	if !ok {
 		return
 	}
-	st := s.submit(env)
+	if s.ingressTooLarge(w, env) {
+		return
+	}
+	st, refused := s.submit(env, s.subnetFor(ecid.Raw))
+	if refused != nil {
+		s.nonReplicated(w, ver, refused)
+		return
+	}
 	if ver == "v2" {
 		if st.lost {
 			dropConnection(w)
@@ -49,7 +58,7 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	var tree cert.Tree
 	tree.InsertString(cert.LEB128(uint64(s.now().UnixNano())), "time")
 	s.insertRequestStatus(&tree, env.RequestID[:], st)
-	c, err := s.signer.Sign(tree.Node())
+	c, err := s.sign(s.subnetFor(ecid.Raw), tree.Node(), ver == "v4")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -57,25 +66,36 @@ func (s *Simulator) handleCall(w http.ResponseWriter, r *http.Request) {
 	writeCBOR(w, http.StatusOK, map[string]any{"status": "replied", "certificate": c})
 }
 
-// submit registers an update call and starts executing it, unless the
-// same request id is already known (a resubmission is not executed twice).
-func (s *Simulator) submit(env *envelope.Envelope) *reqState {
-	st := &reqState{sender: env.Content.Sender, done: make(chan struct{}), status: statusReceived, at: s.now()}
+// submit registers an update call to subnet sn and starts executing it,
+// unless the same request id is already known (a resubmission is not
+// executed twice) or the IC's ingress filter refuses it before execution
+// (refused: the call never enters the state and is answered
+// non_replicated_rejection).
+func (s *Simulator) submit(env *envelope.Envelope, sn *subnet) (st *reqState, refused *replica.Reject) {
+	if got := s.reqs.get(env.RequestID[:]); got != nil {
+		return got, nil
+	}
+	call := replica.Call{
+		Sender: env.Content.Sender, Canister: env.Content.CanisterID,
+		Method: env.Content.MethodName, Arg: env.Content.Arg, Kind: replica.Update,
+		Serves: func(id []byte) bool { return s.subnetFor(id) == sn },
+	}
+	if err := s.rep.Admit(call); err != nil {
+		return nil, asReject(err)
+	}
+	st = &reqState{sender: env.Content.Sender, done: make(chan struct{}), status: statusReceived, at: s.now()}
 	got, fresh := s.reqs.add(env.RequestID, st)
 	if !fresh {
-		return got
+		return got, nil
 	}
 	st.transient, st.lost = s.faults.roll()
 	s.counters.add(func(c *Counters) { c.Calls[env.Content.MethodName]++ })
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.execute(s.baseCtx, st, replica.Call{
-			Sender: env.Content.Sender, Canister: env.Content.CanisterID,
-			Method: env.Content.MethodName, Arg: env.Content.Arg, Kind: replica.Update,
-		})
+		s.execute(s.baseCtx, st, call)
 	}()
-	return st
+	return st, nil
 }
 
 func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call) {
@@ -94,8 +114,8 @@ func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call
 	}
 	if st.transient {
 		s.counters.add(func(c *Counters) { c.TransientRejects++ })
-		st.finish(statusRejected, nil, &replica.Reject{Code: replica.RejectSysTransient,
-			Message: "simulated transient failure: the subnet is oversubscribed, try again", ErrorCode: "IC0101"})
+		st.finish(statusRejected, nil, replica.NewReject(replica.ErrCanisterQueueFull,
+			"simulated transient failure: the canister queue is full, try again"))
 		return
 	}
 	reply, err := s.rep.Execute(ctx, call)
@@ -108,7 +128,9 @@ func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call
 		return
 	}
 	if err != nil {
-		st.finish(statusRejected, nil, asReject(err))
+		rej := asReject(err)
+		s.countReject(rej)
+		st.finish(statusRejected, nil, rej)
 		return
 	}
 	if reply == nil {
@@ -118,7 +140,7 @@ func (s *Simulator) execute(ctx context.Context, st *reqState, call replica.Call
 }
 
 func shutdownReject() *replica.Reject {
-	return &replica.Reject{Code: replica.RejectSysTransient, Message: "the simulator is shutting down", ErrorCode: "IC0208"}
+	return replica.NewReject(replica.ErrCertifiedStateUnavailable, "the simulator is shutting down")
 }
 
 // asReject turns an execution error into the reject the IC would certify.
@@ -127,7 +149,7 @@ func asReject(err error) *replica.Reject {
 	if errors.As(err, &rej) {
 		return rej
 	}
-	return &replica.Reject{Code: replica.RejectCanisterError, Message: err.Error(), ErrorCode: "IC0503"}
+	return replica.NewReject(replica.ErrCanisterCalledTrap, "%s", err.Error())
 }
 
 // insertRequestStatus adds /request_status/<rid>/... for st to tree.

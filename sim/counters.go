@@ -27,6 +27,21 @@ type Counters struct {
 	Saves uint64 `json:"saves"`
 	// SaveErrors counts saves that failed.
 	SaveErrors uint64 `json:"save_errors"`
+	// RateLimited counts requests answered 429 by the RateLimit (not
+	// forwarded).
+	RateLimited uint64 `json:"rate_limited"`
+	// InsideRetryAfter counts requests that arrived inside a Retry-After
+	// window the simulator had announced with a 429 (more than 250ms after
+	// the 429, so requests already in flight do not count): a client that
+	// honours Retry-After keeps it at zero.
+	InsideRetryAfter uint64 `json:"inside_retry_after"`
+	// NonReplicatedRejections counts update calls refused before execution
+	// (answered non_replicated_rejection, never certified).
+	NonReplicatedRejections uint64 `json:"non_replicated_rejections"`
+	// OutOfCycles counts calls rejected with IC0207 CanisterOutOfCycles.
+	OutOfCycles uint64 `json:"out_of_cycles"`
+	// StopTimeouts counts stop_canister calls rejected with IC0206.
+	StopTimeouts uint64 `json:"stop_timeouts"`
 }
 
 // counters is the live, mutex-guarded form of Counters.

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/aviate-labs/agent-go/candid/idl"
-	"github.com/aviate-labs/agent-go/certification"
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/driver/agent/certificate"
+	"github.com/canic-backup/canic-backup/internal/icbls"
 	"github.com/canic-backup/canic-backup/sim"
 	"github.com/canic-backup/canic-backup/sim/envelope"
 	"github.com/canic-backup/canic-backup/sim/simtest"
@@ -32,13 +33,15 @@ func TestStatusServesTheDERRootKey(t *testing.T) {
 	require.NoError(t, cbor.NewDecoder(resp.Body).Decode(&st))
 	assert.Equal(t, s.RootKey(), st.RootKey)
 	assert.Len(t, s.RootKeyHex(), 266)
-	_, err = certification.PublicKeyFromDER(st.RootKey)
+	_, err = icbls.PublicKeyFromDER(st.RootKey)
 	require.NoError(t, err)
+	assert.Equal(t, s.SubnetID(), principal.NewSelfAuthenticating(st.RootKey), "the root key is the NNS subnet's")
 }
 
 func TestV4CallAnswersWithAVerifiableCertificate(t *testing.T) {
 	s := simtest.Start(t, sim.Options{})
 	cid := s.Canisters()[1]
+	require.NotEqual(t, s.SubnetID(), s.SubnetOf(cid), "the fleet lives on an application subnet")
 	ctrl := s.ControllerIdentity()
 	rid, data := envelopeBytes(t, ctrl, callRequest(ctrl, mgmt, "list_canister_snapshots", mustArgs(t, canisterArgs{cid}), time.Now().Add(time.Minute)))
 	for _, ver := range []string{"v3", "v4"} {
@@ -50,9 +53,17 @@ func TestV4CallAnswersWithAVerifiableCertificate(t *testing.T) {
 		}
 		require.NoError(t, cbor.Unmarshal(body, &resp))
 		assert.Equal(t, "replied", resp.Status)
-		var c certification.Certificate
-		require.NoError(t, cbor.Unmarshal(resp.Certificate, &c))
-		require.NoError(t, certification.VerifyCertificate(c, cid, s.RootKey()))
+		c, err := certificate.Verify(resp.Certificate, cid, s.RootKey())
+		require.NoError(t, err)
+		require.NotNil(t, c.Delegation, "an application subnet's certificate carries the NNS delegation")
+		assert.Equal(t, s.SubnetOf(cid).Raw, c.Delegation.SubnetID)
+		inner, err := certificate.Decode(c.Delegation.Certificate)
+		require.NoError(t, err)
+		// as the replica's call handlers choose: flat on v3, sharded on v4
+		_, treeErr := inner.Tree.LookupSubTree(hashtree.Label("canister_ranges"), c.Delegation.SubnetID)
+		_, flatErr := inner.Tree.Lookup(hashtree.Label("subnet"), c.Delegation.SubnetID, hashtree.Label("canister_ranges"))
+		assert.Equal(t, ver == "v4", treeErr == nil, "%s: sharded ranges", ver)
+		assert.Equal(t, ver == "v3", flatErr == nil, "%s: flat ranges", ver)
 		status, err := c.Tree.Lookup(hashtree.Label("request_status"), rid[:], hashtree.Label("status"))
 		require.NoError(t, err)
 		assert.Equal(t, "replied", string(status))
@@ -101,15 +112,17 @@ func TestQueryIsSignedByACertifiedNodeKey(t *testing.T) {
 	node, err := a.ReadStateCertificate(cid, [][]hashtree.Label{{hashtree.Label("subnet")}})
 	require.NoError(t, err)
 	tree := hashtree.NewHashTree(node)
-	sid := s.SubnetID().Raw
+	sid := s.SubnetOf(cid).Raw
 	der, err := tree.Lookup(hashtree.Label("subnet"), sid, hashtree.Label("node"), sig.Identity, hashtree.Label("public_key"))
 	require.NoError(t, err)
 	_, err = tree.Lookup(hashtree.Label("subnet"), sid, hashtree.Label("canister_ranges"))
+	require.Error(t, err, "v3 read_state keeps flat ranges only for the NNS subnet")
+	_, err = tree.LookupSubTree(hashtree.Label("canister_ranges"), sid)
 	require.NoError(t, err)
 	pk, err := tree.Lookup(hashtree.Label("subnet"), sid, hashtree.Label("public_key"))
 	require.NoError(t, err)
-	assert.Equal(t, s.RootKey(), pk)
-	assert.Equal(t, principal.NewSelfAuthenticating(s.RootKey()).Raw, sid)
+	assert.NotEqual(t, s.RootKey(), pk, "an application subnet has its own key")
+	assert.Equal(t, principal.NewSelfAuthenticating(pk).Raw, sid)
 
 	pub, err := x509.ParsePKIXPublicKey(der)
 	require.NoError(t, err)
@@ -120,7 +133,7 @@ func TestQueryIsSignedByACertifiedNodeKey(t *testing.T) {
 	assert.Equal(t, uint64(1), s.Counters().Queries["sim_digest"])
 }
 
-func TestAgentGoQuery(t *testing.T) {
+func TestClientQuery(t *testing.T) {
 	s := simtest.Start(t, sim.Options{})
 	cid := s.Canisters()[0]
 	var digest string

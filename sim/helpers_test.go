@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aviate-labs/agent-go"
 	"github.com/aviate-labs/agent-go/candid/idl"
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	agent "github.com/canic-backup/canic-backup/driver/agent/ingress"
 	"github.com/canic-backup/canic-backup/sim"
 	"github.com/canic-backup/canic-backup/sim/simtest"
 	"github.com/fxamacker/cbor/v2"
@@ -95,12 +95,12 @@ func callRequest(id identity.Identity, canister principal.Principal, method stri
 
 // rawCall makes a v2 update call and returns the raw candid reply,
 // verifying the certificate on every poll (agent-go's RequestStatus does).
-func rawCall(t *testing.T, a *agent.Agent, id identity.Identity, ecid principal.Principal, method string, args ...any) ([]byte, error) {
+func rawCall(t *testing.T, a *simtest.Client, id identity.Identity, ecid principal.Principal, method string, args ...any) ([]byte, error) {
 	t.Helper()
 	arg, err := idl.Marshal(args)
 	require.NoError(t, err)
 	rid, data := envelopeBytes(t, id, callRequest(id, mgmt, method, arg, time.Now().Add(time.Minute)))
-	if _, err := a.Client().Call(ecid, data); err != nil {
+	if err := a.Submit(ecid, data); err != nil {
 		return nil, err
 	}
 	path := []hashtree.Label{hashtree.Label("request_status"), rid[:]}
@@ -143,4 +143,4 @@ func mustArgs(t testing.TB, args ...any) []byte {
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
-func agentFor(t *testing.T, s *sim.Simulator) *agent.Agent { return simtest.Agent(t, s, nil) }
+func agentFor(t *testing.T, s *sim.Simulator) *simtest.Client { return simtest.Agent(t, s, nil) }

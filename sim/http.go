@@ -29,7 +29,8 @@ func (s *Simulator) routes() http.Handler {
 	mux.HandleFunc("POST /api/{ver}/subnet/{id}/read_state", s.handleReadState)
 	mux.HandleFunc("POST /api/{ver}/canister/{id}/query", s.handleQuery)
 	mux.HandleFunc("GET "+countersPath, s.handleCounters)
-	return mux
+	s.adminRoutes(mux)
+	return s.rateLimit(mux)
 }
 
 // endpoint names a route for the counters and checks its version.

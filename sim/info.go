@@ -19,8 +19,13 @@ type Info struct {
 	URL string `json:"url"`
 	// RootKeyHex is the 266-hex DER root key, the value of icp's -k.
 	RootKeyHex string `json:"root_key_hex"`
-	// SubnetID is the principal text of the simulated root subnet.
+	// SubnetID is the principal text of the simulated root (NNS) subnet,
+	// whose key is RootKeyHex.
 	SubnetID string `json:"subnet_id"`
+	// Subnets lists every simulated subnet, the NNS subnet first.
+	Subnets []SubnetInfo `json:"subnets,omitempty" wire:"default"`
+	// CanisterSubnets maps each canister id to the subnet id serving it.
+	CanisterSubnets map[string]string `json:"canister_subnets,omitempty" wire:"default"`
 	// RootCanisterID is the principal text of the fleet's root canister.
 	RootCanisterID string `json:"root_canister_id"`
 	// CanisterIDs lists every canister, root first.

@@ -58,6 +58,14 @@ type Options struct {
 	// KeySeed derives the subnet BLS key, node keys and controller identity
 	// of a fresh state; empty means random. Ignored when StateDir holds state.
 	KeySeed []byte
+	// Subnets is the number of subnets of a fresh state: 1 is a single
+	// subnet that is also the root subnet (no delegations); N > 1 is the
+	// mainnet shape, an NNS subnet holding none of the fleet plus N-1
+	// application subnets with their own keys and canister ranges, over
+	// which the fleet is spread, their certificates carrying the NNS
+	// delegation. Zero means DefaultSubnets (3). Ignored when StateDir
+	// holds state.
+	Subnets int
 	// Faults are the initial fault knobs.
 	Faults Faults
 	// SyncCallTimeout bounds how long a v3/v4 call waits for its result
@@ -76,4 +84,31 @@ type Options struct {
 	// update call that changed it, so a reply the client saw is never lost
 	// (slow with large fleets; for crash tests).
 	SyncSave bool
+	// RateLimit is the number of requests per second the simulated
+	// boundary node accepts (a token bucket holding one second's worth);
+	// beyond it a request is answered 429 Too Many Requests with a
+	// Retry-After header and is not forwarded. Zero means unlimited.
+	RateLimit float64
+	// Cycles is each seeded canister's starting cycles balance; zero means
+	// DefaultCycles. Calls are charged as internal/cyclecost describes and
+	// a canister that cannot pay, or would fall below its freezing
+	// threshold, is rejected with IC0207 CanisterOutOfCycles.
+	Cycles uint64
+	// StopDelay is how long stop_canister takes to stop a canister (it is
+	// "stopping" meanwhile); zero stops at once.
+	StopDelay time.Duration
+	// StopTimeout is how long a stop_canister call waits before it is
+	// rejected with IC0206 (SYS_TRANSIENT), leaving the canister stopping
+	// until StopDelay has elapsed; zero means the IC's DefaultStopTimeout.
+	StopTimeout time.Duration
 }
+
+// DefaultCycles is a seeded canister's balance when Options.Cycles is zero:
+// the IC's default provisional balance (100T cycles), generous enough for
+// restores of several GiB.
+const DefaultCycles uint64 = 100_000_000_000_000
+
+// DefaultStopTimeout is how long the IC lets a stop_canister call wait for
+// the canister to stop before rejecting it with IC0206 (the replica's
+// stop-canister timeout, 5 minutes).
+const DefaultStopTimeout = 5 * time.Minute

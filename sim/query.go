@@ -8,12 +8,12 @@ import (
 )
 
 // handleQuery serves /api/v2|v3/canister/<id>/query with a reply signed by
-// the simulated node's Ed25519 key.
+// the Ed25519 key of the node of the subnet serving <id>.
 func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.endpoint(w, r, "query", "v2", "v3"); !ok {
 		return
 	}
-	env, _, ok := s.readEnvelope(w, r, envelope.TypeQuery)
+	env, ecid, ok := s.readEnvelope(w, r, envelope.TypeQuery)
 	if !ok {
 		return
 	}
@@ -49,13 +49,14 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 			"timestamp": ts, "request_id": env.RequestID[:]}
 		body = map[string]any{"status": "replied", "reply": map[string]any{"arg": reply}}
 	}
+	node := s.subnetFor(ecid.Raw).node
 	h, err := envelope.HashOfMap(signed)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	body["signatures"] = []any{map[string]any{
-		"timestamp": ts, "signature": s.node.SignResponse(h), "identity": s.node.NodeID(),
+		"timestamp": ts, "signature": node.SignResponse(h), "identity": node.NodeID(),
 	}}
 	writeCBOR(w, http.StatusOK, body)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/canic-backup/canic-backup/sim/cert"
@@ -11,7 +12,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// Canister ranges of the simulated subnet: every id of the form
+// Canister ranges of a single simulated subnet: every id of the form
 // <8 bytes> ‖ 0x01 0x01 that replica allocates.
 var (
 	rangeLow  = []byte{0, 0, 0, 0, 0, 0, 0, 0, 1, 1}
@@ -21,12 +22,20 @@ var (
 // handleReadState serves /api/v2|v3/{canister,subnet}/<id>/read_state: a
 // certificate over /time and the requested paths.
 func (s *Simulator) handleReadState(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.endpoint(w, r, "read_state", "v2", "v3"); !ok {
+	ver, ok := s.endpoint(w, r, "read_state", "v2", "v3")
+	if !ok {
 		return
 	}
 	env, ecid, ok := s.readEnvelope(w, r, envelope.TypeReadState)
 	if !ok {
 		return
+	}
+	sn := s.subnetFor(ecid.Raw)
+	if strings.Contains(r.URL.Path, "/subnet/") {
+		if sn = s.subnetByID(ecid.Raw); sn == nil {
+			s.badRequest(w, http.StatusNotFound, fmt.Sprintf("subnet %s not found", ecid))
+			return
+		}
 	}
 	var tree cert.Tree
 	tree.InsertString(cert.LEB128(uint64(s.now().UnixNano())), "time")
@@ -34,13 +43,13 @@ func (s *Simulator) handleReadState(w http.ResponseWriter, r *http.Request) {
 		if len(path) == 0 {
 			continue
 		}
-		code, msg := s.certifyPath(&tree, path, env.Content.Sender, ecid.Raw)
+		code, msg := s.certifyPath(&tree, sn, ver, path, env.Content.Sender, ecid.Raw)
 		if code != 0 {
 			s.badRequest(w, code, msg)
 			return
 		}
 	}
-	c, err := s.signer.Sign(tree.Node())
+	c, err := s.sign(sn, tree.Node(), ver == "v3")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -49,7 +58,7 @@ func (s *Simulator) handleReadState(w http.ResponseWriter, r *http.Request) {
 }
 
 // certifyPath adds what path asks for to tree, or returns an HTTP error.
-func (s *Simulator) certifyPath(tree *cert.Tree, path [][]byte, sender, ecid []byte) (int, string) {
+func (s *Simulator) certifyPath(tree *cert.Tree, sn *subnet, ver string, path [][]byte, sender, ecid []byte) (int, string) {
 	switch string(path[0]) {
 	case "request_status":
 		if len(path) < 2 {
@@ -73,7 +82,7 @@ func (s *Simulator) certifyPath(tree *cert.Tree, path [][]byte, sender, ecid []b
 		}
 		s.insertCanister(tree, path[1])
 	case "subnet", "canister_ranges":
-		s.insertSubnet(tree)
+		sn.insertSubnet(tree, ver == "v2")
 	}
 	return 0, ""
 }
@@ -92,19 +101,4 @@ func (s *Simulator) insertCanister(tree *cert.Tree, id []byte) {
 	if h, ok := s.rep.ModuleHash(id); ok && h != nil {
 		tree.Insert(h, []byte("canister"), id, []byte("module_hash"))
 	}
-}
-
-// insertSubnet certifies the subnet's public key, canister ranges (in both
-// the /subnet/<sid>/canister_ranges and /canister_ranges/<sid>/<lo> forms)
-// and node public keys, which ic-agent reads to verify query signatures.
-func (s *Simulator) insertSubnet(tree *cert.Tree) {
-	sid := s.signer.SubnetID()
-	ranges, err := cbor.Marshal(cbor.Tag{Number: cert.SelfDescribeTag, Content: [][][]byte{{rangeLow, rangeHigh}}})
-	if err != nil {
-		return
-	}
-	tree.Insert(s.signer.RootKeyDER(), []byte("subnet"), sid, []byte("public_key"))
-	tree.Insert(ranges, []byte("subnet"), sid, []byte("canister_ranges"))
-	tree.Insert(s.node.PublicKeyDER(), []byte("subnet"), sid, []byte("node"), s.node.NodeID(), []byte("public_key"))
-	tree.Insert(ranges, []byte("canister_ranges"), sid, rangeLow)
 }

@@ -27,8 +27,9 @@ type Simulator struct {
 	stateDir string
 	syncWait time.Duration
 
-	signer  *cert.Signer
-	node    *cert.NodeKey
+	signer  *cert.Signer  // the NNS (root) subnet's, subnets[0]
+	node    *cert.NodeKey // subnets[0]'s node
+	subnets []*subnet
 	rep     *replica.Replica
 	state   persisted
 	ctrlKey ed25519.PrivateKey
@@ -45,6 +46,8 @@ type Simulator struct {
 	counters *counters
 	faults   *faultState
 	reqs     *requests
+	limiter  *rateLimiter
+	cycles   uint64 // starting balance of seeded canisters
 
 	saveMu   sync.Mutex // serializes saves
 	auto     *autosaver // background saves; nil without AutosaveInterval
@@ -68,6 +71,8 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 		faults:   newFaultState(opts.Faults),
 		reqs:     newRequests(),
 		syncSave: opts.SyncSave && opts.StateDir != "",
+		limiter:  newRateLimiter(opts.RateLimit),
+		cycles:   opts.Cycles,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -146,12 +151,17 @@ func (s *Simulator) initState(opts Options) error {
 			return fmt.Errorf("sim: %w", err)
 		}
 	}
-	if s.signer, err = cert.NewSigner(seed); err != nil {
-		return fmt.Errorf("sim: %w", err)
+	n := opts.Subnets
+	if n == 0 {
+		n = DefaultSubnets
 	}
-	if s.node, err = cert.NewNodeKey(seed, 0); err != nil {
-		return fmt.Errorf("sim: %w", err)
+	if prev != nil {
+		n = max(prev.Subnets, 1) // states written before subnets had one
 	}
+	if s.subnets, err = newSubnets(seed, n); err != nil {
+		return err
+	}
+	s.signer, s.node = s.subnets[0].signer, s.subnets[0].node
 	s.ctrlKey = controllerKey(seed)
 	if s.ctrlID, err = controllerIdentity(s.ctrlKey); err != nil {
 		return fmt.Errorf("sim: %w", err)
@@ -159,7 +169,8 @@ func (s *Simulator) initState(opts Options) error {
 	if err := s.writePEM(); err != nil {
 		return err
 	}
-	cfg := replica.Config{SubnetID: s.signer.SubnetID(), Clock: s.now}
+	cfg := replica.Config{SubnetID: s.signer.SubnetID(), Clock: s.now,
+		Mainnet: replica.Mainnet{StopDelay: opts.StopDelay, StopTimeout: opts.StopTimeout}}
 	if prev != nil {
 		return s.reload(*prev, cfg)
 	}
@@ -211,13 +222,16 @@ func (s *Simulator) seedFresh(seed []byte, f Fleet, cfg replica.Config) error {
 	fleet, err := rep.SeedFleet(replica.FleetSpec{
 		Name: f.Name, Children: f.Children, Depth: f.Depth, Size: f.Size, Seed: f.Seed,
 		Controllers: [][]byte{s.ctrlID.Sender().Raw},
+		Bases:       fleetBases(s.subnets),
+		Cycles:      s.startCycles(),
 	})
 	if err != nil {
 		return fmt.Errorf("sim: seed fleet %q: %w", f.Name, err)
 	}
 	s.rep, s.root, s.all = rep, fleet.Root, fleet.All
 	s.state = persisted{Version: stateFileFormat, KeySeedHex: hex.EncodeToString(seed),
-		RootCanisterID: principal.Principal{Raw: fleet.Root}.String(), CanisterIDs: []string{}}
+		RootCanisterID: principal.Principal{Raw: fleet.Root}.String(), CanisterIDs: []string{},
+		Subnets: len(s.subnets)}
 	for _, id := range fleet.All {
 		s.state.CanisterIDs = append(s.state.CanisterIDs, principal.Principal{Raw: id}.String())
 	}
@@ -294,7 +308,8 @@ func (s *Simulator) RootKey() []byte { return s.signer.RootKeyDER() }
 // RootKeyHex returns the root key as the 266-hex string icp takes after -k.
 func (s *Simulator) RootKeyHex() string { return hex.EncodeToString(s.signer.RootKeyDER()) }
 
-// SubnetID returns the simulated root subnet's principal.
+// SubnetID returns the simulated root (NNS) subnet's principal; with one
+// subnet it serves every canister, else see SubnetOf.
 func (s *Simulator) SubnetID() principal.Principal {
 	return principal.Principal{Raw: s.signer.SubnetID()}
 }
@@ -339,12 +354,15 @@ func (s *Simulator) SetFaults(f Faults) { s.faults.set(f) }
 // Info returns what clients need to reach the simulator.
 func (s *Simulator) Info() Info {
 	ids := make([]string, len(s.all))
+	where := make(map[string]string, len(s.all))
 	for i, id := range s.all {
 		ids[i] = principal.Principal{Raw: id}.String()
+		where[ids[i]] = principal.Principal{Raw: s.subnetFor(id).id()}.String()
 	}
 	return Info{
 		URL: s.url, RootKeyHex: s.RootKeyHex(), SubnetID: s.SubnetID().String(),
 		RootCanisterID: s.RootCanister().String(), CanisterIDs: ids,
+		Subnets: s.Subnets(), CanisterSubnets: where,
 		ControllerPEM: s.pemPath, ControllerPrincipal: s.ctrlID.Sender().String(),
 		CountersURL: s.url + countersPath,
 	}

@@ -32,6 +32,9 @@ type persisted struct {
 	KeySeedHex     string   `json:"key_seed_hex"`
 	RootCanisterID string   `json:"root_canister_id"`
 	CanisterIDs    []string `json:"canister_ids"`
+	// Subnets is Options.Subnets of the first start; 0 (states written
+	// before subnets existed) means one.
+	Subnets int `json:"subnets,omitempty" wire:"default"`
 }
 
 func loadPersisted(dir string) (*persisted, error) {

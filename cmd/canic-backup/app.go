@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/canic-backup/canic-backup/internal/termsafe"
 )
 
 // env is everything the CLI takes from its process: output streams, the
@@ -34,10 +36,19 @@ func osEnv() env {
 
 // run executes the command line args (args[0] is the program name) and
 // returns the process exit code. Errors are printed to e.stderr.
+//
+// Everything a command prints on stdout, and the error line, goes through
+// termsafe: control and ANSI bytes that came from documents (a canister
+// name, a path, an executor's message) are shown escaped, never obeyed by
+// the terminal. Stderr is otherwise left alone so the live progress view
+// keeps its own escape sequences.
 func run(ctx context.Context, args []string, e env) int {
+	out := termsafe.NewWriter(e.stdout)
+	e.stdout = out
 	err := newApp(e).RunContext(ctx, args)
+	_ = out.Flush()
 	if err != nil {
-		fmt.Fprintln(e.stderr, "error:", err)
+		fmt.Fprintln(e.stderr, "error:", termsafe.Escape(err.Error()))
 	}
 	return exitCode(err)
 }

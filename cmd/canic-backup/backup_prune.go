@@ -16,6 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // Reasons `backup prune` keeps a backup.
@@ -331,6 +332,11 @@ func deleteBackups(ctx context.Context, t pruneTarget, r *pruneReport) ([]pruneE
 // dir to a hidden name (so no reader sees a half-deleted backup) and
 // removes it. A non-empty reason means it was kept.
 func deleteBackup(ctx context.Context, root, dir string) (string, error) {
+	// A symlinked entry is never locked, checked or deleted through: that
+	// would write a .lock into (or delete) whatever it points to.
+	if err := restore.RefuseSymlinkedDir(dir, "backup"); err != nil {
+		return "", fmt.Errorf("prune %s: %w", dir, err)
+	}
 	lock, err := layout.New(dir).AcquireLock(ctx, layout.LockOptions{Command: "canic-backup backup prune"})
 	if err != nil {
 		return "", fmt.Errorf("prune %s: %w", dir, err)
@@ -345,7 +351,7 @@ func deleteBackup(ctx context.Context, root, dir string) (string, error) {
 		_ = lock.Release()
 		return "", fmt.Errorf("prune %s: clear %s: %w", dir, trash, err)
 	}
-	if err := os.Rename(dir, trash); err != nil {
+	if err := platform.Rename(dir, trash); err != nil {
 		_ = lock.Release()
 		return "", fmt.Errorf("prune %s: %w", dir, err)
 	}

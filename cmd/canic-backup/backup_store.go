@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -21,6 +20,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // Environment variables of the cross-host fleet lock.
@@ -153,10 +153,7 @@ func holderGone(host string) func(store.LeaseRecord) bool {
 
 // processAlive reports whether pid names a process of this host (one we
 // may not signal counts as alive).
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
+func processAlive(pid int) bool { return platform.ProcessAlive(pid) }
 
 // Lost returns the error of a lost lease (nil while it is held): the work
 // done under it must be reported as failed.

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -82,6 +84,16 @@ func verifyDirCommand(c *cli.Context, e env, dir string) error {
 // journal must agree and be complete, then the manifest, download journal
 // and artifacts are verified.
 func verifyDir(c *cli.Context, dir string) (*verify.Report, error) {
+	// A directory that is not there is an operator error (exit 1), not a
+	// corrupt backup (exit 3).
+	switch info, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("backup directory %s: no such directory: %w", dir, err)
+	case err != nil:
+		return nil, fmt.Errorf("backup directory %s: %w", dir, err)
+	case !info.IsDir():
+		return nil, fmt.Errorf("backup directory %s: not a directory", dir)
+	}
 	hasPlan, err := fileExists(filepath.Join(dir, verify.PlanFile))
 	if err != nil {
 		return nil, err

@@ -77,3 +77,28 @@ func TestConfigExampleLoads(t *testing.T) {
 	assert.Contains(t, r.stdout, "store offsite: s3://canic-backups/prod/ (store of prod)\n")
 	assert.Contains(t, r.stdout, "store local: dir:"+filepath.Join(dir, "backups")+"\n")
 }
+
+// TestConfigRootKeyRuleNamesFileFieldAndValue: the mainnet root key is only
+// assumed for the IC's own URLs; an agent URL elsewhere without root_key,
+// or with root_key = "mainnet", is an error naming the file, the line, the
+// field, the value and the key to set (issue 16).
+func TestConfigRootKeyRuleNamesFileFieldAndValue(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "canic.toml")
+	head := "version = 1\n\n[environments.a]\nroot = \"" + demoRoot + "\"\nexecutor = \"x\"\n\n[executors.x]\ndriver = \"agent\"\n"
+	writeFile(t, cfg, head+"url = \"http://127.0.0.1:4943\"\n")
+	r := runCLI(t, "config", "validate", "--config", cfg)
+	assert.Equal(t, exitFailure, r.code)
+	assert.Contains(t, r.stderr, cfg+":")
+	assert.Contains(t, r.stderr, `executors.x: agent executor setting root_key = "": is not set, and url http://127.0.0.1:4943 is not one of the IC's own`)
+	assert.Contains(t, r.stderr, `set root_key = "fetch"`)
+
+	writeFile(t, cfg, head+"url = \"https://replica.example.org\"\nroot_key = \"mainnet\"\n")
+	r = runCLI(t, "config", "validate", "--config", cfg)
+	assert.Equal(t, exitFailure, r.code)
+	assert.Contains(t, r.stderr, cfg+":10: executors.x: agent executor setting root_key = \"mainnet\": the IC mainnet root key is only for the IC's own URLs")
+
+	writeFile(t, cfg, head+"url = \"https://icp-api.io\"\n")
+	r = runCLI(t, "config", "validate", "--config", cfg)
+	require.Equal(t, exitOK, r.code, r.stderr)
+}

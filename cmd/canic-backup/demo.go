@@ -20,6 +20,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/verify"
 	"github.com/canic-backup/canic-backup/core/wire"
 	"github.com/canic-backup/canic-backup/driver/dfx"
+	"github.com/canic-backup/canic-backup/internal/platform"
 	"github.com/canic-backup/canic-backup/sim"
 	"github.com/canic-backup/canic-backup/sim/replica"
 )
@@ -127,8 +128,8 @@ func demoFindICP(e env) (string, error) {
 		if dir == "" {
 			continue
 		}
-		p := filepath.Join(dir, "icp")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+		p := filepath.Join(dir, "icp"+platform.ExeSuffix)
+		if st, err := os.Stat(p); err == nil && platform.Executable(st) {
 			return filepath.Abs(p)
 		}
 	}

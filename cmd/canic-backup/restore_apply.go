@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/canic-backup/canic-backup/core/checksum"
+	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
 )
@@ -101,7 +101,7 @@ func restoreApply(c *cli.Context, e env) error {
 // store only the documents are fetched into it; the artifacts of the plan's
 // members are checked by streaming them from the store, and their
 // checksums are returned (nil otherwise) for streamedDryRun.
-func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, map[string]checksum.Checksum, error) {
+func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, *archive.ArtifactsReport, error) {
 	src, err := restoreSourceOf(c, e)
 	if err != nil || src == nil {
 		return c.String("backup-dir"), nil, err

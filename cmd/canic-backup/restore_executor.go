@@ -102,7 +102,10 @@ func restoreError(err error) error {
 		return err
 	}
 	code := pluginapi.CodeOf(err)
-	if code == pluginapi.CodeTransient {
+	// Transient, rate limited (never sent) and unknown outcomes are not
+	// definite: the operation stays pending on disk, to be resumed with
+	// --unclaim-pending and --execute (uploads find their intent again).
+	if code == pluginapi.CodeTransient || code == pluginapi.CodeRateLimited || code == pluginapi.CodeUnknown {
 		return err
 	}
 	return &restore.CommandError{Status: string(code), Err: codeOnce{err}}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -65,4 +66,23 @@ func TestRestoreAdapterThroughLocaldirPlugin(t *testing.T) {
 	assert.NotErrorAs(t, err, &ce, "a dead plugin's outcome is unknown, not a definite failure")
 	var exit *pluginapi.ExitError
 	assert.ErrorAs(t, err, &exit)
+}
+
+// TestRestoreErrorKeepsUndecidedOutcomesPending: an executor failure that
+// says nothing definite (transient, rate limited: never sent, unknown: may
+// have run) leaves the restore operation pending; a definite one (out of
+// cycles, stop timeout, unauthorized) is a *restore.CommandError with the
+// code as its status.
+func TestRestoreErrorKeepsUndecidedOutcomesPending(t *testing.T) {
+	for _, code := range []pluginapi.Code{pluginapi.CodeTransient, pluginapi.CodeRateLimited, pluginapi.CodeUnknown} {
+		err := restoreError(pluginapi.Errorf(code, "x"))
+		var ce *restore.CommandError
+		assert.False(t, errors.As(err, &ce), "%s stays pending", code)
+	}
+	for _, code := range []pluginapi.Code{pluginapi.CodeCycles, pluginapi.CodeStopTimeout, pluginapi.CodeUnauthorized} {
+		err := restoreError(pluginapi.Errorf(code, "x"))
+		var ce *restore.CommandError
+		require.ErrorAs(t, err, &ce, "%s is definite", code)
+		assert.Equal(t, string(code), ce.Status)
+	}
 }

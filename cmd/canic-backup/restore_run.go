@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/internal/termsafe"
 )
 
 // restoreRunCommand is `restore run`: preview, execute, or recover the apply
@@ -111,6 +113,9 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 			return fmt.Errorf("restore run --execute: executor for environment %q: %w", envName, err)
 		}
 		defer func() { _ = closeFn() }()
+		if err := restoreCyclesPreflight(c.Context, ex, journal, c.String("network")); err != nil {
+			return fmt.Errorf("restore run --execute: preflight: %w", err)
+		}
 		opts.Executor = ex
 		if streamer != nil {
 			opts.Executor = streamer.wrap(ex)
@@ -126,6 +131,15 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 		}
 	}
 	if runErr != nil {
+		var ce *restore.CommandError
+		if errors.As(runErr, &ce) && errors.Is(runErr, restore.CodeCommandFailed) {
+			// The journal's error names the status; the executor's own
+			// words (a full snapshot slot, a refused call) go to stderr.
+			fmt.Fprintf(e.stderr, "executor: %s\n", termsafe.Escape(restore.ExecutorMessage(ce)))
+		}
+		if errors.Is(runErr, restore.CodeArtifactChecksum) || errors.Is(runErr, restore.CodeArtifactBinding) {
+			return verifyFailed(runErr)
+		}
 		return runErr
 	}
 	if c.Bool("require-complete") && !resp.Complete {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/core/store"
@@ -270,7 +271,19 @@ func (x *uploadObserver) UploadSnapshot(ctx context.Context, target, dir string)
 		}
 	}
 	x.present = append(x.present, dirs)
-	x.uploads = append(x.uploads, filepath.Base(dir))
+	// The runner uploads a staged copy (never a path under root): name
+	// the fetched artifact whose bytes it holds.
+	name := "unknown " + dir
+	if rel, err := filepath.Rel(x.root, dir); err == nil && filepath.IsLocal(rel) {
+		name = "inside the backup: " + dir
+	} else if sum, err := checksum.FromPath(ctx, dir); err == nil {
+		for _, d := range dirs {
+			if s, err := checksum.FromPath(ctx, filepath.Join(x.root, d)); err == nil && s == sum {
+				name = d
+			}
+		}
+	}
+	x.uploads = append(x.uploads, name)
 	return x.RestoreExecutor.UploadSnapshot(ctx, target, dir)
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/canic-backup/canic-backup/core/archive"
-	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/restore"
 )
 
@@ -16,7 +15,7 @@ import (
 // against its recorded SHA-256, each artifact's checksum against the
 // manifest) and returns their checksums by path. It writes one line to
 // stderr: `checked K artifacts (N objects, X MiB) in STORE by streaming in Ys`.
-func (r *restoreSource) streamedArtifacts(ctx context.Context, e env, what string, paths []string) (map[string]checksum.Checksum, error) {
+func (r *restoreSource) streamedArtifacts(ctx context.Context, e env, what string, paths []string) (*archive.ArtifactsReport, error) {
 	start := time.Now()
 	rep, err := archive.VerifyArtifacts(ctx, r.choice.Store, r.name, paths, 0)
 	if err != nil {
@@ -28,16 +27,22 @@ func (r *restoreSource) streamedArtifacts(ctx context.Context, e env, what strin
 	}
 	fmt.Fprintf(e.stderr, "checked %d artifacts (%d objects, %.1f MiB) in %s by streaming in %s\n",
 		len(rep.Checksums), rep.Objects, float64(rep.Bytes)/(1<<20), r.choice.Store, time.Since(start).Round(time.Millisecond))
-	return rep.Checksums, nil
+	return rep, nil
 }
 
 // streamedDryRun is restore.BuildDryRun for a backup whose artifacts are
 // in a store, not under root: the operations are rendered as for any
 // plan, and the artifact validation is the one BuildDryRun writes for a
 // local copy at root (the same backup_root, resolved paths and checksums),
-// the checksums coming from sums (streamedArtifacts), so the journal is the
+// the checksums and file digests coming from rep (streamedArtifacts), so the journal is the
 // one a full local fetch would give.
-func streamedDryRun(ctx context.Context, p *restore.Plan, root string, sums map[string]checksum.Checksum) (*restore.DryRun, error) {
+func streamedDryRun(ctx context.Context, p *restore.Plan, root string, rep *archive.ArtifactsReport) (*restore.DryRun, error) {
+	sums := rep.Checksums
+	// The documents were fetched into root: the same plan-against-manifest
+	// check as for a local directory.
+	if err := restore.CheckPlanManifest(p, root); err != nil {
+		return nil, err
+	}
 	d, err := restore.BuildDryRun(ctx, p, "")
 	if err != nil {
 		return nil, err
@@ -68,6 +73,7 @@ func streamedDryRun(ctx context.Context, p *restore.Plan, root string, sums map[
 			actual := sum.Hash
 			c.ChecksumActual = &actual
 			c.ChecksumVerified = true
+			c.SetFiles(rep.Files[snap.ArtifactPath])
 			v.MembersWithExpectedChecksums++
 		}
 		v.Checks = append(v.Checks, c)

@@ -279,20 +279,23 @@ func (s *restoreStreamer) after(ap string) {
 	}
 }
 
-// upload is UploadSnapshot through the streamer: fetch, upload, remove.
-// An upload that fails or whose outcome is unknown keeps the artifact (it
-// is listed in JOURNAL.fetched) for the retry, which is the journal's next
-// operation, so still one artifact is on disk. A fetch that fails is a definite failure of the upload (it did not
-// run), with the fetch error as its transcript; a cancelled fetch leaves
-// the outcome to the caller as unknown.
-func (s *restoreStreamer) upload(ctx context.Context, inner restore.RestoreExecutor, target, dir string) (string, error) {
+// prepare fetches the artifact at the resolved input path dir before the
+// runner stages and verifies it (restore.ArtifactPreparer), so fetched
+// artifacts go through the same check as local ones. An upload that fails
+// or whose outcome is unknown keeps the artifact (it is listed in
+// JOURNAL.fetched) for the retry, which is the journal's next operation,
+// so still one artifact is on disk. A fetch that fails is a definite
+// failure of the upload (it did not run), with the fetch error as its
+// transcript; a cancelled fetch leaves the outcome to the caller as
+// unknown.
+func (s *restoreStreamer) prepare(ctx context.Context, dir string) error {
 	ap, ok := s.byInput[dir]
 	if !ok {
-		return inner.UploadSnapshot(ctx, target, dir)
+		return nil
 	}
 	if err := s.before(ctx, ap); err != nil {
 		if ctx.Err() != nil {
-			return "", err
+			return err
 		}
 		s.mu.Lock()
 		if s.fetchErr == nil {
@@ -300,13 +303,17 @@ func (s *restoreStreamer) upload(ctx context.Context, inner restore.RestoreExecu
 		}
 		s.mu.Unlock()
 		restore.RecordTranscript(ctx, restore.Transcript{Status: fetchFailedStatus, Stderr: []byte(err.Error())})
-		return "", &restore.CommandError{Status: fetchFailedStatus, Err: err}
+		return &restore.CommandError{Status: fetchFailedStatus, Err: err}
 	}
-	id, err := inner.UploadSnapshot(ctx, target, dir)
-	if err == nil {
+	return nil
+}
+
+// uploaded removes the fetched artifact at the resolved input path dir
+// once its upload succeeded.
+func (s *restoreStreamer) uploaded(dir string) {
+	if ap, ok := s.byInput[dir]; ok {
 		s.after(ap)
 	}
-	return id, err
 }
 
 // wrap returns ex with its uploads streamed, keeping the snapshot cleaner
@@ -347,10 +354,17 @@ type streamingExecutor struct {
 	s *restoreStreamer
 }
 
-// UploadSnapshot implements restore.RestoreExecutor.
-func (x *streamingExecutor) UploadSnapshot(ctx context.Context, target, dir string) (string, error) {
-	return x.s.upload(ctx, x.RestoreExecutor, target, dir)
+var _ restore.ArtifactPreparer = (*streamingExecutor)(nil)
+
+// PrepareArtifact implements restore.ArtifactPreparer: the artifact is
+// fetched from the store, then staged and verified by the runner like any
+// local artifact.
+func (x *streamingExecutor) PrepareArtifact(ctx context.Context, dir string) error {
+	return x.s.prepare(ctx, dir)
 }
+
+// ArtifactUploaded implements restore.ArtifactPreparer.
+func (x *streamingExecutor) ArtifactUploaded(dir string) { x.s.uploaded(dir) }
 
 // streamingCleaningExecutor is a streamingExecutor over an executor that
 // also cleans up snapshots.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
 )
@@ -24,13 +25,34 @@ import (
 type streamObserver struct {
 	*cliExecutor
 	root      string
-	uploads   []string   // the uploaded artifact (base name of dir)
+	uploads   []string   // the uploaded artifact (named by its checksum)
 	present   [][]string // artifact directories under root at each upload
 	interrupt string     // artifact whose upload ends once with an unknown outcome
+	inBackup  int        // uploads handed a path inside root (not a staged copy)
 }
 
 func newStreamObserver(root string) *streamObserver {
 	return &streamObserver{cliExecutor: &cliExecutor{IcpPreview: restore.IcpPreview{Network: "local"}, stopped: map[string]bool{}}, root: root}
+}
+
+// artifactOf names the golden artifact whose bytes dir holds (the runner
+// hands uploads a staged copy, not the artifact's own directory).
+func (x *streamObserver) artifactOf(ctx context.Context, dir string) string {
+	sum, err := checksum.FromPath(ctx, dir)
+	if err != nil {
+		return "unreadable " + dir
+	}
+	src := filepath.Join("backups", goldenBackupName)
+	ents, _ := os.ReadDir(src)
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		if s, err := checksum.FromPath(ctx, filepath.Join(src, e.Name())); err == nil && s == sum {
+			return e.Name()
+		}
+	}
+	return "unknown " + dir
 }
 
 func (x *streamObserver) UploadSnapshot(ctx context.Context, target, dir string) (string, error) {
@@ -46,11 +68,16 @@ func (x *streamObserver) UploadSnapshot(ctx context.Context, target, dir string)
 	}
 	sort.Strings(dirs)
 	x.present = append(x.present, dirs)
-	x.uploads = append(x.uploads, filepath.Base(dir))
+	if rel, err := filepath.Rel(x.root, dir); err == nil && filepath.IsLocal(rel) {
+		x.inBackup++
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		x.uploads = append(x.uploads, "missing")
 		return "", &restore.CommandError{Status: "1", Err: fmt.Errorf("artifact directory %s: %v", dir, err)}
 	}
-	if x.interrupt != "" && x.interrupt == filepath.Base(dir) {
+	name := x.artifactOf(ctx, dir)
+	x.uploads = append(x.uploads, name)
+	if x.interrupt != "" && x.interrupt == name {
 		x.interrupt = ""
 		return "", errors.New("connection to the executor lost")
 	}
@@ -101,6 +128,7 @@ func TestRestoreStreamRun(t *testing.T) {
 		"--execute", "--store", "local", "--require-complete", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, arts, x.uploads)
+	assert.Zero(t, x.inBackup, "uploads read a staged copy, never the fetched artifact itself")
 	for i, dirs := range x.present {
 		assert.Equal(t, []string{arts[i]}, dirs, "upload %d: only its own artifact is on disk", i)
 	}

@@ -78,7 +78,9 @@ func TestRestoreCLIPlanApplyRun(t *testing.T) {
 		"backups/fleet-demo-20260512-140000", "--dry-run", "--out", "out/dry.json", "--journal-out", "out/journal.json")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, string(golden.Read(t, "restore/apply-dry-run.json")), readFile(t, "out/dry.json"))
-	assert.Equal(t, string(golden.Read(t, "restore/apply-journal-initial.json")), readFile(t, "out/journal.json"))
+	assert.Equal(t, string(golden.Read(t, "restore/apply-journal-initial.json")), withoutChecksumExtension(readFile(t, "out/journal.json")),
+		"0.35.1's journal plus the verified checksums (docs/compat.md)")
+	assert.Contains(t, readFile(t, "out/journal.json"), `"checksum": "`)
 
 	r = runRestoreCLI(t, nil, 0, "restore", "apply", "--plan", "out/plan.json", "--dry-run", "--journal-out", "out/journal.json")
 	assert.Equal(t, 1, r.code, "an existing journal is never replaced")
@@ -91,7 +93,7 @@ func TestRestoreCLIPlanApplyRun(t *testing.T) {
 	r = runRestoreCLI(t, nil, 0, "restore", "run", "--journal", "out/journal.json", "--execute")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "no executor is available")
-	assert.Equal(t, string(golden.Read(t, "restore/apply-journal-initial.json")), readFile(t, "out/journal.json"))
+	assert.Equal(t, string(golden.Read(t, "restore/apply-journal-initial.json")), withoutChecksumExtension(readFile(t, "out/journal.json")))
 }
 
 // TestRestoreCLIErrors: usage errors exit 2, bad input exits 1 with the

@@ -108,9 +108,12 @@ const preflightWidth = 8
 
 // statusAll checks every target's status, up to preflightWidth at once
 // (each is an update call, seconds on a busy subnet); the first failure in
-// plan order is returned.
+// plan order is returned. Then every target's balance must cover its
+// backup (backupCyclesShort): the canisters that cannot pay are all named
+// in one "cycles" failure, before anything is stopped.
 func (p *pluginExecutor) statusAll(ctx context.Context, targets []plan.BackupTarget) error {
 	errs := make([]error, len(targets))
+	shorts := make([]*cyclesShort, len(targets))
 	sem := make(chan struct{}, preflightWidth)
 	var wg sync.WaitGroup
 	for i, t := range targets {
@@ -124,9 +127,12 @@ func (p *pluginExecutor) statusAll(ctx context.Context, targets []plan.BackupTar
 				return
 			}
 			defer func() { <-sem }()
-			if _, err := p.exec.CanisterStatus(ctx, p.target(t.CanisterID)); err != nil {
+			st, err := p.exec.CanisterStatus(ctx, p.target(t.CanisterID))
+			if err != nil {
 				errs[i] = commandError(err)
+				return
 			}
+			shorts[i] = backupCyclesShort(t.CanisterID, st)
 		}()
 	}
 	wg.Wait()
@@ -134,6 +140,15 @@ func (p *pluginExecutor) statusAll(ctx context.Context, targets []plan.BackupTar
 		if err != nil {
 			return err
 		}
+	}
+	var short []cyclesShort
+	for _, s := range shorts {
+		if s != nil {
+			short = append(short, *s)
+		}
+	}
+	if len(short) > 0 {
+		return cyclesPreflightError("backup", p.network, short)
 	}
 	return nil
 }
@@ -143,6 +158,17 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// CanisterRunStatus implements runner.StatusReader: a stop or start whose
+// outcome is unknown is settled from the canister's status, and `backup
+// recover` reads the truth from the canisters.
+func (p *pluginExecutor) CanisterRunStatus(ctx context.Context, id string) (string, error) {
+	st, err := p.exec.CanisterStatus(ctx, p.target(id))
+	if err != nil {
+		return "", commandError(err)
+	}
+	return string(st.Status), nil
 }
 
 // StopCanister implements runner.Executor.
@@ -193,14 +219,4 @@ func (p *pluginExecutor) DownloadSnapshot(ctx context.Context, id, snapshotID, d
 		runner.ReportFileChecksum(ctx, f.Path, f.SHA256, int64(f.Size))
 	}
 	return nil
-}
-
-// CanisterRunning reads the canister's run status (runner.StatusReader:
-// `backup recover` reads the truth from the canisters).
-func (p *pluginExecutor) CanisterRunning(ctx context.Context, id string) (bool, error) {
-	st, err := p.exec.CanisterStatus(ctx, p.target(id))
-	if err != nil {
-		return false, commandError(err)
-	}
-	return st.Status == pluginapi.StatusRunning, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,8 @@ func simStartCommand() *cli.Command {
 		UsageText: "canic-backup sim start [--fleet NAME] [--children N] [--depth D] [--size 64MiB] [--port P]\n" +
 			"   [--state-dir DIR] [--info-out FILE] [--latency 100ms] [--query-latency D]\n" +
 			"   [--transient-reject-rate F] [--lost-response-rate F] [--max-in-flight N] [--fault-seed N]\n" +
-			"   [--autosave 1s] [--sync-save]",
+			"   [--autosave 1s] [--sync-save] [--subnets 3] [--rate-limit R] [--cycles AMOUNT]\n" +
+			"   [--stop-delay D] [--stop-timeout D]",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "fleet", Value: "demo", Usage: "fleet name"},
@@ -53,7 +55,13 @@ func simStartCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the fault dice"},
 			&cli.DurationFlag{Name: "autosave", Value: time.Second,
 				Usage: "with --state-dir, save the state at most this often after calls that change it, so a killed simulator keeps its changes (0 = only on exit)"},
+			&cli.IntFlag{Name: "subnets", Value: sim.DefaultSubnets,
+				Usage: "subnets: the NNS subnet plus N-1 application subnets holding the fleet, with delegated certificates as on mainnet (1 = a single root subnet)"},
 			&cli.BoolFlag{Name: "sync-save", Usage: "with --state-dir, save the state before replying to every call that changes it (slow; for crash tests)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second the simulated boundary node accepts; beyond it 429 with Retry-After (0 = unlimited)"},
+			&cli.Uint64Flag{Name: "cycles", Usage: "each canister's starting cycles balance (0 = 100T)"},
+			&cli.DurationFlag{Name: "stop-delay", Usage: "how long a stop takes (the canister is stopping meanwhile)"},
+			&cli.DurationFlag{Name: "stop-timeout", Usage: "how long stop_canister waits before IC0206 (0 = the IC's 5m)"},
 		},
 		Action: simStart,
 	}
@@ -80,8 +88,8 @@ func simStart(c *cli.Context) error {
 		werr = sim.WriteInfo(infoPath, info)
 	}
 	if werr == nil {
-		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters)\ninfo written to %s\nconfig written to %s (environments sim, sim-icp)\n",
-			info.URL, info.RootCanisterID, len(info.CanisterIDs), infoPath, cfgPath)
+		fmt.Fprintf(c.App.Writer, "simulator listening on %s (root canister %s, %d canisters, %d subnets)\ninfo written to %s\nconfig written to %s (environments sim, sim-icp)\n",
+			info.URL, info.RootCanisterID, len(info.CanisterIDs), len(info.Subnets), infoPath, cfgPath)
 		<-ctx.Done()
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -103,8 +111,16 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 			return sim.Options{}, "", usagef("%s: --%s %d must not be negative", name, f, c.Int(f))
 		}
 	}
-	if c.Duration("autosave") < 0 {
-		return sim.Options{}, "", usagef("%s: --autosave %s must not be negative", name, c.Duration("autosave"))
+	for _, f := range []string{"autosave", "stop-delay", "stop-timeout"} {
+		if c.Duration(f) < 0 {
+			return sim.Options{}, "", usagef("%s: --%s %s must not be negative", name, f, c.Duration(f))
+		}
+	}
+	if r := c.Float64("rate-limit"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return sim.Options{}, "", usagef("%s: --rate-limit %v must be a non-negative number of requests per second", name, r)
+	}
+	if n := c.Int("subnets"); n < 1 || n > sim.MaxSubnets {
+		return sim.Options{}, "", usagef("%s: --subnets %d must be between 1 and %d", name, n, sim.MaxSubnets)
 	}
 	if c.Int("port") > 65535 {
 		return sim.Options{}, "", usagef("%s: --port %d is not a TCP port", name, c.Int("port"))
@@ -141,6 +157,11 @@ func simOptions(c *cli.Context) (sim.Options, string, error) {
 		},
 		AutosaveInterval: c.Duration("autosave"),
 		SyncSave:         c.Bool("sync-save"),
+		Subnets:          c.Int("subnets"),
+		RateLimit:        c.Float64("rate-limit"),
+		Cycles:           c.Uint64("cycles"),
+		StopDelay:        c.Duration("stop-delay"),
+		StopTimeout:      c.Duration("stop-timeout"),
 	}, info, nil
 }
 

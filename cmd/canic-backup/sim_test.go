@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +76,10 @@ func TestSimStartServesAndSurvivesRestart(t *testing.T) {
 	info, stop := startSimCLI(t, infoPath, args...)
 	require.Len(t, info.CanisterIDs, 7, "root + 2 children + 4 grandchildren")
 	assert.Equal(t, info.RootCanisterID, info.CanisterIDs[0])
+	require.Len(t, info.Subnets, 3, "the mainnet shape by default: NNS plus two application subnets")
+	for _, id := range info.CanisterIDs {
+		assert.NotEqual(t, info.SubnetID, info.CanisterSubnets[id], "%s is not on the NNS subnet", id)
+	}
 	assert.Len(t, info.RootKeyHex, 266)
 	st, err := os.Stat(info.ControllerPEM)
 	require.NoError(t, err)
@@ -96,7 +101,25 @@ func TestSimStartServesAndSurvivesRestart(t *testing.T) {
 	again, stop2 := startSimCLI(t, infoPath, args...)
 	assert.Equal(t, info.RootKeyHex, again.RootKeyHex)
 	assert.Equal(t, info.CanisterIDs, again.CanisterIDs)
+	assert.Equal(t, info.CanisterSubnets, again.CanisterSubnets)
 	assert.Equal(t, 0, stop2())
+}
+
+func TestSimStartSubnetsFlag(t *testing.T) {
+	for n, canisters := range map[int]int{1: 0, 5: 4} {
+		dir := t.TempDir()
+		infoPath := filepath.Join(dir, sim.InfoFileName)
+		info, stop := startSimCLI(t, infoPath, "--subnets", strconv.Itoa(n), "--size", "4KiB", "--info-out", infoPath, "--children", "3")
+		require.Len(t, info.Subnets, n)
+		onNNS := 0
+		for _, id := range info.CanisterIDs {
+			if info.CanisterSubnets[id] == info.SubnetID {
+				onNNS++
+			}
+		}
+		assert.Equal(t, canisters, len(info.CanisterIDs)-onNNS, "--subnets %d: canisters on application subnets", n)
+		assert.Equal(t, 0, stop())
+	}
 }
 
 func TestSimStartRejectsBadFlags(t *testing.T) {
@@ -104,6 +127,8 @@ func TestSimStartRejectsBadFlags(t *testing.T) {
 		{"--size", "lots"},
 		{"--transient-reject-rate", "1.5"},
 		{"--children", "-1"},
+		{"--subnets", "0"},
+		{"--subnets", "65"},
 		{"extra"},
 	} {
 		var out, errOut bytes.Buffer

@@ -17,6 +17,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
 	"github.com/canic-backup/canic-backup/internal/parallel"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // ErrUnknownArtifact is matched when Fetch is asked for an artifact path
@@ -288,7 +289,7 @@ func download(ctx context.Context, s store.Store, key, path string) (n int64, er
 	if err = tmp.Close(); err != nil {
 		return 0, err
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = platform.Rename(tmp.Name(), path); err != nil {
 		return 0, err
 	}
 	return vr.N(), layout.SyncDir(dir)

@@ -182,30 +182,37 @@ func (v *verifier) execution(ctx context.Context) error {
 // each one's recorded SHA-256 and size, and returns the artifact's
 // checksum computed from the objects' digests.
 func (v *verifier) checksum(ctx context.Context, rel string) (string, checksum.Checksum, error) {
+	display, sum, _, err := v.checksumFiles(ctx, rel)
+	return display, sum, err
+}
+
+// checksumFiles is checksum that also returns a directory artifact's file
+// digests (nil for a single-object artifact).
+func (v *verifier) checksumFiles(ctx context.Context, rel string) (string, checksum.Checksum, []checksum.FileDigest, error) {
 	artifactKey := Key(v.name, rel)
 	display := Location(v.s, artifactKey)
 	if err := store.ValidateKey(artifactKey); err != nil {
-		return display, checksum.Checksum{}, &verify.VerificationError{Code: verify.CodeArtifactPathEscapesBackup,
+		return display, checksum.Checksum{}, nil, &verify.VerificationError{Code: verify.CodeArtifactPathEscapesBackup,
 			Path: display, Message: fmt.Sprintf("artifact path is not a key inside the backup: %s", rel), Err: err}
 	}
 	objs := ArtifactObjects(v.name, rel, v.byKey)
 	if len(objs) == 0 {
-		return display, checksum.Checksum{}, &verify.VerificationError{Code: verify.CodeMissingArtifact,
+		return display, checksum.Checksum{}, nil, &verify.VerificationError{Code: verify.CodeMissingArtifact,
 			Path: display, Message: fmt.Sprintf("artifact has no objects in the store: %s", display), Err: store.ErrNotFound}
 	}
 	if len(objs) == 1 && objs[0].Key == artifactKey {
 		sum, err := v.object(ctx, artifactKey)
-		return display, checksum.Checksum{Algorithm: checksum.Algorithm, Hash: sum}, err
+		return display, checksum.Checksum{Algorithm: checksum.Algorithm, Hash: sum}, nil, err
 	}
 	files := make([]checksum.FileDigest, 0, len(objs))
 	for _, o := range objs {
 		sum, err := v.object(ctx, o.Key)
 		if err != nil {
-			return display, checksum.Checksum{}, err
+			return display, checksum.Checksum{}, nil, err
 		}
 		files = append(files, checksum.FileDigest{Rel: strings.TrimPrefix(o.Key, artifactKey+"/"), SHA256: sum})
 	}
-	return display, checksum.FromFileDigests(files), nil
+	return display, checksum.FromFileDigests(files), files, nil
 }
 
 // object streams key and returns the SHA-256 of its bytes, failing with a

@@ -19,6 +19,10 @@ type ArtifactsReport struct {
 	// computed from the stored objects as checksum.FromPath computes it
 	// from a local copy.
 	Checksums map[string]checksum.Checksum
+	// Files maps each directory artifact asked for to the digests of its
+	// files (streamed and checked like the rest), as a local copy's
+	// checksum.FromPathWithFiles gives them.
+	Files map[string][]checksum.FileDigest
 	// Objects and Bytes count the objects streamed and their bytes.
 	Objects int
 	Bytes   int64
@@ -60,8 +64,10 @@ func VerifyArtifacts(ctx context.Context, s store.Store, name string, paths []st
 		return nil, fmt.Errorf("verify artifacts of %s %q: %w", s, name, err)
 	}
 	sums := make([]checksum.Checksum, len(sel))
+	files := make([][]checksum.FileDigest, len(sel))
 	err = parallel.ForEach(ctx, workers(concurrency), len(sel), func(ctx context.Context, i int) error {
-		display, sum, err := v.checksum(ctx, sel[i])
+		display, sum, fs, err := v.checksumFiles(ctx, sel[i])
+		files[i] = fs
 		if err != nil {
 			return err
 		}
@@ -80,9 +86,12 @@ func VerifyArtifacts(ctx context.Context, s store.Store, name string, paths []st
 	if err != nil {
 		return nil, err
 	}
-	rep := &ArtifactsReport{Checksums: make(map[string]checksum.Checksum, len(sel)), Bytes: v.bytes.Load()}
+	rep := &ArtifactsReport{Checksums: make(map[string]checksum.Checksum, len(sel)), Files: map[string][]checksum.FileDigest{}, Bytes: v.bytes.Load()}
 	for i, p := range sel {
 		rep.Checksums[p] = sums[i]
+		if files[i] != nil {
+			rep.Files[p] = files[i]
+		}
 		rep.Objects += len(ArtifactObjects(name, p, byKey))
 	}
 	return rep, nil

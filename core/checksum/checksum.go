@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Algorithm is the only checksum algorithm canic-backup accepts.
@@ -96,13 +97,16 @@ func FromBytes(b []byte) Checksum {
 	return Checksum{Algorithm: Algorithm, Hash: hex.EncodeToString(sum[:])}
 }
 
-// Verify checks that c uses "sha256" and that its hash equals expected
-// exactly (string comparison, as 0.35.1: an upper-case expected hash fails).
+// Verify checks that c uses "sha256" and that its hash equals expected,
+// hex digits compared regardless of case: one rule for backup verify,
+// restore apply and restore run (0.35.1 compared strings, so an
+// upper-case expected hash passed validation and then always failed;
+// docs/compat.md).
 func (c Checksum) Verify(expected string) error {
 	if c.Algorithm != Algorithm {
 		return &AlgorithmError{Algorithm: c.Algorithm}
 	}
-	if c.Hash != expected {
+	if !strings.EqualFold(c.Hash, expected) {
 		return &MismatchError{Expected: expected, Actual: c.Hash}
 	}
 	return nil

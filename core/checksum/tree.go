@@ -217,3 +217,30 @@ func FromPath(ctx context.Context, path string) (Checksum, error) {
 	}
 	return FromFile(ctx, path)
 }
+
+// FromPathWithFiles is FromPath that also returns, for a directory, the
+// digest of each of its files (for a single file, files is nil), so a
+// later change can be traced to the file that changed.
+func FromPathWithFiles(ctx context.Context, path string) (Checksum, []FileDigest, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return Checksum{}, nil, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	if !info.IsDir() {
+		sum, err := FromFile(ctx, path)
+		return sum, nil, err
+	}
+	var files []string
+	if err := collectFiles(ctx, path, "", &files); err != nil {
+		return Checksum{}, nil, err
+	}
+	hashes, err := hashFiles(ctx, path, files)
+	if err != nil {
+		return Checksum{}, nil, err
+	}
+	digests := make([]FileDigest, len(files))
+	for i, rel := range files {
+		digests[i] = FileDigest{Rel: rel, SHA256: hashes[i]}
+	}
+	return FromFileDigests(digests), digests, nil
+}

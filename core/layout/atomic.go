@@ -9,6 +9,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/wire"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // ErrExists: a create-only write found its destination already present.
@@ -79,17 +80,10 @@ func Exists(path string) (bool, error) {
 }
 
 // SyncDir fsyncs a directory so renames and creations in it are durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	if err := d.Sync(); err != nil {
-		_ = d.Close()
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
-	}
-	return d.Close()
-}
+// On Windows, where a directory cannot be fsynced, it only checks that dir
+// exists: the renames are made durable by MOVEFILE_WRITE_THROUGH instead
+// (docs/safety.md, "Platforms").
+func SyncDir(dir string) error { return platform.SyncDir(dir) }
 
 func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (err error) {
 	dir, base := filepath.Split(path)
@@ -136,7 +130,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (e
 		if err = os.Remove(tmpName); err != nil {
 			return err
 		}
-	} else if err = os.Rename(tmpName, path); err != nil {
+	} else if err = platform.Rename(tmpName, path); err != nil {
 		return err
 	}
 	killpoint.Hit(killpoint.AfterRename)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // Path errors.
@@ -145,7 +147,7 @@ func (l BackupLayout) FinalizeArtifact(tempPath, canisterID string) (string, err
 	if exists {
 		return "", fmt.Errorf("%w: %s", ErrArtifactExists, dst)
 	}
-	if err := os.Rename(tempPath, dst); err != nil {
+	if err := platform.Rename(tempPath, dst); err != nil {
 		return "", err
 	}
 	if err := SyncDir(l.Root); err != nil {

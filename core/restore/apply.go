@@ -96,6 +96,9 @@ type ArtifactCheck struct {
 	ChecksumExpected  *string `json:"checksum_expected"`
 	ChecksumActual    *string `json:"checksum_actual"`
 	ChecksumVerified  bool    `json:"checksum_verified"`
+	// files are the digests of a directory artifact's files, as verified
+	// (not part of the dry run; the journal records them).
+	files []checksum.FileDigest
 }
 
 // FleetRole is the role of verify-fleet operations.
@@ -120,9 +123,25 @@ func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, erro
 	for _, op := range d.Operations {
 		d.OperationCounts.add(op.Operation)
 	}
+	if err := checkPlanPrincipals(p); err != nil {
+		return nil, err
+	}
 	if backupRoot != "" {
+		// The plan must be one of this backup's (checked before the
+		// artifacts), and its snapshots the manifest's (checked after, so
+		// 0.35.1's artifact errors keep their precedence).
+		m, path, err := readManifestAt(backupRoot)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPlanIdentity(p, m, path); err != nil {
+			return nil, err
+		}
 		v, err := validateArtifacts(ctx, p, backupRoot)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkPlanSnapshots(p, m, path); err != nil {
 			return nil, err
 		}
 		d.ArtifactValidation = v
@@ -202,7 +221,7 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 			Exists: true, ChecksumAlgorithm: snap.ChecksumAlgorithm, ChecksumExpected: cloneStr(snap.Checksum),
 		}
 		if snap.Checksum != nil {
-			sum, err := checksum.FromPath(ctx, resolved)
+			sum, files, err := checksum.FromPathWithFiles(ctx, resolved)
 			if err == nil {
 				err = sum.Verify(strings.ToLower(*snap.Checksum))
 			}
@@ -215,6 +234,7 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 			}
 			c.ChecksumActual = strPtr(sum.Hash)
 			c.ChecksumVerified = true
+			c.files = files
 			v.MembersWithExpectedChecksums++
 		}
 		v.Checks = append(v.Checks, c)
@@ -228,5 +248,10 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 	v.ChecksumsVerified = v.MembersWithExpectedChecksums == p.MemberCount && verified
 	return v, nil
 }
+
+// SetFiles records the file digests of a directory artifact checked
+// elsewhere (streamed from a store), so the journal gets them as it does
+// for a local copy.
+func (c *ArtifactCheck) SetFiles(files []checksum.FileDigest) { c.files = files }
 
 func strPtr(s string) *string { return &s }

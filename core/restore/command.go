@@ -91,6 +91,10 @@ type CommandPreviewResult struct {
 	Command            *RunnerCommand
 	// Input is the executor-facing form of the command.
 	Input CommandOp
+	// Err is why no command could be rendered for an available
+	// operation when the journal itself is at fault (an artifact path
+	// that escapes the backup); nil otherwise.
+	Err error
 }
 
 // NextCommand previews the next transitionable operation's command.
@@ -117,6 +121,7 @@ func (j *Journal) NextCommand(p Previewer) CommandPreviewResult {
 		}
 		path, err := ResolveArtifact(*j.BackupRoot, op.SourceCanister, *op.ArtifactPath)
 		if err != nil {
+			res.Err = err
 			return res
 		}
 		in.InputPath, note = path, NoteUpload

@@ -57,6 +57,10 @@ const (
 	CodeExpectedModuleHashUnknown Code = "ExpectedModuleHashUnknown"
 	CodeInvalidRestoreReference   Code = "InvalidRestoreReference"
 	CodeUnsupportedRunMode        Code = "UnsupportedRunMode"
+	CodeInvalidChecksum           Code = "InvalidChecksum"
+	CodeArtifactBinding           Code = "ArtifactNotBoundToMember"
+	CodeUnsafeControlDir          Code = "UnsafeControlDirectory"
+	CodePlanManifestMismatch      Code = "PlanManifestMismatch"
 )
 
 // Error is a restore failure: Code for programs, the exact text of 0.35.1

@@ -109,3 +109,13 @@ func definite(err error) (string, bool) {
 	}
 	return "", false
 }
+
+// ExecutorMessage is what an executor said about a failed call: the cause
+// of a *CommandError, else the error itself.
+func ExecutorMessage(err error) string {
+	var ce *CommandError
+	if errors.As(err, &ce) && ce.Err != nil {
+		return ce.Err.Error()
+	}
+	return err.Error()
+}

@@ -2,8 +2,11 @@ package restore
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
+	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
 )
@@ -54,6 +57,23 @@ type JournalOperation struct {
 	SnapshotID       *string  `json:"snapshot_id"`
 	ArtifactPath     *string  `json:"artifact_path"`
 	VerificationKind *string  `json:"verification_kind"`
+	// Checksum is the artifact checksum (lower-case hex SHA-256) that
+	// `restore apply` verified, on upload and load rows; canic-backup's
+	// extension of 0.35.1's row (absent in 0.35.1 journals). `restore run`
+	// uploads only a staged copy of the artifact that hashes to it.
+	Checksum *string `json:"checksum,omitempty"`
+	// Files are the digests of a directory artifact's files, on upload
+	// rows (canic-backup's extension), so a mismatch at run names the file
+	// that changed.
+	Files []ArtifactFile `json:"files,omitempty" wire:"default"`
+}
+
+// ArtifactFile is one file of a directory artifact and its SHA-256.
+type ArtifactFile struct {
+	// Path is '/'-separated, relative to the artifact.
+	Path string `json:"path"`
+	// SHA256 is the lower-case hex SHA-256 of its bytes.
+	SHA256 string `json:"sha256"`
 }
 
 // OperationReceipt is the durable record of one executed command.
@@ -74,6 +94,10 @@ type OperationReceipt struct {
 	SourceSnapshotID   *string        `json:"source_snapshot_id,omitempty"`
 	ArtifactPath       *string        `json:"artifact_path,omitempty"`
 	UploadedSnapshotID *string        `json:"uploaded_snapshot_id,omitempty"`
+	// Checksum is the checksum of the bytes uploaded (an upload) or of the
+	// artifact whose upload is loaded (a load); canic-backup's extension,
+	// absent when the operation row has none.
+	Checksum *string `json:"checksum,omitempty"`
 }
 
 func (r *OperationReceipt) outcome() ReceiptOutcome {
@@ -129,17 +153,64 @@ func NewJournal(d *DryRun) *Journal {
 	if !j.Ready {
 		state = StateBlocked
 	}
+	verified := verifiedChecksums(d.ArtifactValidation)
 	for _, op := range d.Operations {
-		j.Operations = append(j.Operations, JournalOperation{
+		row := JournalOperation{
 			Sequence: op.Sequence, Operation: op.Operation, State: state,
 			BlockingReasons: append([]string{}, reasons...), MemberOrder: op.MemberOrder,
 			SourceCanister: op.SourceCanister, TargetCanister: op.TargetCanister, Role: op.Role,
 			SnapshotID: cloneStr(op.SnapshotID), ArtifactPath: cloneStr(op.ArtifactPath),
 			VerificationKind: cloneStr(op.VerificationKind),
-		})
+		}
+		if (op.Operation == OpUploadSnapshot || op.Operation == OpLoadSnapshot) && op.ArtifactPath != nil {
+			if v, ok := verified[artifactKey{op.SourceCanister, *op.ArtifactPath}]; ok {
+				row.Checksum = strPtr(v.sum)
+				if op.Operation == OpUploadSnapshot {
+					row.Files = artifactFiles(v.files)
+				}
+			}
+		}
+		j.Operations = append(j.Operations, row)
 	}
 	j.recount()
 	return j
+}
+
+type artifactKey struct{ source, path string }
+
+type verifiedArtifact struct {
+	sum   string
+	files []checksum.FileDigest
+}
+
+// verifiedChecksums returns the checksums (in lower case) and file digests
+// apply verified, by source canister and artifact path.
+func verifiedChecksums(v *ArtifactValidation) map[artifactKey]verifiedArtifact {
+	out := map[artifactKey]verifiedArtifact{}
+	if v == nil {
+		return out
+	}
+	for _, c := range v.Checks {
+		if c.ChecksumVerified && c.ChecksumActual != nil {
+			out[artifactKey{c.SourceCanister, c.ArtifactPath}] = verifiedArtifact{sum: strings.ToLower(*c.ChecksumActual), files: c.files}
+		}
+	}
+	return out
+}
+
+// artifactFiles renders file digests in component-wise path order (nil
+// for none).
+func artifactFiles(files []checksum.FileDigest) []ArtifactFile {
+	if len(files) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b checksum.FileDigest) int { return checksum.ComparePaths(a.Rel, b.Rel) })
+	out := make([]ArtifactFile, len(sorted))
+	for i, f := range sorted {
+		out[i] = ArtifactFile{Path: f.Rel, SHA256: strings.ToLower(f.SHA256)}
+	}
+	return out
 }
 
 func sortedUnique(in []string) []string {
@@ -254,6 +325,9 @@ func (j *Journal) UploadedSnapshotIDForLoad(load *JournalOperation) (string, boo
 			!optEq(r.SourceSnapshotID, load.SnapshotID) || !optEq(r.ArtifactPath, load.ArtifactPath) {
 			continue
 		}
+		if !checksumEq(r.Checksum, load.Checksum) {
+			continue
+		}
 		if r.UploadedSnapshotID == nil || isBlank(*r.UploadedSnapshotID) {
 			continue
 		}
@@ -264,6 +338,14 @@ func (j *Journal) UploadedSnapshotIDForLoad(load *JournalOperation) (string, boo
 		return *r.UploadedSnapshotID, true
 	}
 	return "", false
+}
+
+// checksumEq compares two optional hex checksums regardless of case.
+func checksumEq(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return strings.EqualFold(*a, *b)
 }
 
 func optEq(a, b *string) bool {

@@ -3,7 +3,16 @@ package restore
 import (
 	"strings"
 	"unicode"
+
+	"github.com/canic-backup/canic-backup/core/checksum"
 )
+
+func valOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
 
 func isBlank(s string) bool { return strings.TrimFunc(s, unicode.IsSpace) == "" }
 
@@ -138,6 +147,30 @@ func (op *JournalOperation) validate() error {
 				withSeq(op.Sequence).withField("operations[].verification_kind", *op.VerificationKind)
 		}
 	}
+	if op.Checksum != nil {
+		if op.Operation != OpUploadSnapshot && op.Operation != OpLoadSnapshot {
+			return newError(CodeOperationMissingField, "restore apply journal operation %d %s has a checksum; only upload and load operations carry one", op.Sequence, op.Operation.RustName()).
+				withSeq(op.Sequence).withField("operations[].checksum", *op.Checksum)
+		}
+		if !checksum.IsHex64(*op.Checksum) {
+			return newError(CodeInvalidChecksum, "restore apply journal operation %d field operations[].checksum is not a hex SHA-256: %q", op.Sequence, *op.Checksum).
+				withSeq(op.Sequence).withField("operations[].checksum", *op.Checksum)
+		}
+	}
+	if len(op.Files) > 0 && op.Operation != OpUploadSnapshot {
+		return newError(CodeOperationMissingField, "restore apply journal operation %d %s has files; only upload operations carry them", op.Sequence, op.Operation.RustName()).
+			withSeq(op.Sequence).withField("operations[].files", "")
+	}
+	for _, f := range op.Files {
+		if !lexicallySafe(f.Path) {
+			return newError(CodeArtifactPathEscapesBackup, "restore apply journal operation %d field operations[].files[].path is not a relative path inside the artifact: %q", op.Sequence, f.Path).
+				withSeq(op.Sequence).withField("operations[].files[].path", f.Path)
+		}
+		if !checksum.IsHex64(f.SHA256) {
+			return newError(CodeInvalidChecksum, "restore apply journal operation %d field operations[].files[].sha256 of %s is not a hex SHA-256: %q", op.Sequence, f.Path, f.SHA256).
+				withSeq(op.Sequence).withField("operations[].files[].sha256", f.SHA256)
+		}
+	}
 	switch op.State {
 	case StateBlocked:
 		if len(op.BlockingReasons) == 0 {
@@ -162,6 +195,9 @@ func (j *Journal) validateReceipt(r *OperationReceipt) error {
 	}
 	if op.Operation != r.Operation || op.SourceCanister != r.SourceCanister || op.TargetCanister != r.TargetCanister {
 		return newError(CodeReceiptMismatch, "restore apply journal receipt does not match operation %d", r.Sequence).withSeq(r.Sequence)
+	}
+	if r.Checksum != nil && !checksumEq(r.Checksum, op.Checksum) {
+		return newError(CodeReceiptMismatch, "restore apply journal receipt checksum %s does not match operation %d's checksum %s", *r.Checksum, r.Sequence, orNone(valOr(op.Checksum))).withSeq(r.Sequence)
 	}
 	val := func(p *string) string {
 		if p == nil {

@@ -1,6 +1,9 @@
 package restore
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -57,4 +60,26 @@ func rustJoin(root, p string) string {
 		return root + p
 	}
 	return root + "/" + p
+}
+
+// RefuseSymlinkedDir returns an UnsafeControlDirectory error naming path
+// when path is a symbolic link or exists and is not a directory: control
+// directories (a backup's restores/, a backup being pruned) are never
+// written, locked or deleted through a link, which could point anywhere.
+// A missing path is fine. what names the directory in the message.
+func RefuseSymlinkedDir(path, what string) error {
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case info.Mode()&os.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return newError(CodeUnsafeControlDir, "%s %s is a symbolic link (to %s); refusing to write through it", what, path, target).
+			withField("path", path)
+	case !info.IsDir():
+		return newError(CodeUnsafeControlDir, "%s %s is not a directory", what, path).withField("path", path)
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ func ReferencePath(backupRoot, id string) string {
 // A missing restores directory means none.
 func ListReferences(backupRoot string) ([]Reference, error) {
 	dir := filepath.Join(backupRoot, ReferencesDir)
+	if err := RefuseSymlinkedDir(dir, "restore references directory"); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -86,6 +89,9 @@ func (r *runner) acquireReference() error {
 	}
 	abs, _ := filepath.Abs(r.opts.Journal)
 	path := ReferencePath(*r.j.BackupRoot, id)
+	if err := RefuseSymlinkedDir(filepath.Dir(path), "restore references directory"); err != nil {
+		return err
+	}
 	ref := Reference{ReferenceVersion: ReferenceVersion, RestoreID: id, BackupID: r.j.BackupID, Journal: abs, StartedAt: r.opts.marker()}
 	var old Reference
 	if err := layout.ReadJSON(path, &old); err == nil {
@@ -107,6 +113,9 @@ func (r *runner) releaseReference() error {
 		return err
 	}
 	path := ReferencePath(*r.j.BackupRoot, id)
+	if err := RefuseSymlinkedDir(filepath.Dir(path), "restore references directory"); err != nil {
+		return err
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

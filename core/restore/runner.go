@@ -1,12 +1,15 @@
 package restore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/timestamp"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
@@ -99,6 +102,15 @@ func Run(ctx context.Context, opts RunOptions) (*RunResponse, error) {
 	case ModeRetryFailed:
 		return runRecover(opts, j, ModeRetryFailed)
 	}
+	if j.BackupRoot != nil {
+		// Refused before anything is written (journal, reference, staging).
+		if err := RefuseSymlinkedDir(filepath.Join(*j.BackupRoot, ReferencesDir), "restore references directory"); err != nil {
+			return nil, err
+		}
+	}
+	if err := sweepStaging(opts.Journal); err != nil {
+		return nil, err
+	}
 	r := &runner{opts: opts, j: j, ctx: ctx}
 	return r.execute()
 }
@@ -168,6 +180,7 @@ type runner struct {
 	executed int
 	hashes   func(string) (string, bool)
 	ref      *Reference
+	manifest *manifest.FleetBackupManifest
 }
 
 func (r *runner) execute() (*RunResponse, error) {
@@ -253,18 +266,26 @@ func commandFailed(seq int, status string) error {
 // hard error (the operation may remain pending on disk).
 func (r *runner) step() (failed, err error) {
 	prev := r.j.NextCommand(r.opts.Executor)
+	if !prev.CommandAvailable && prev.Err != nil && prev.Operation != nil {
+		// The journal names an artifact outside the backup: fail the row
+		// with the reason instead of reporting a missing command.
+		op := *prev.Operation
+		var e *Error
+		if !errors.As(prev.Err, &e) {
+			return nil, prev.Err
+		}
+		e = newError(e.Code, "restore apply journal %s operation %d: %s; nothing was uploaded", r.opts.Journal, op.Sequence, e.Error()).
+			withSeq(op.Sequence).withField(e.Field, e.Value).wrapping(prev.Err)
+		return r.refused(op, RunnerCommand{Args: []string{}, Mutates: true, Note: NoteUpload}, r.attempt(op.Sequence),
+			&artifactRefusal{reason: ReasonArtifactPathEscapes, err: e})
+	}
 	if !prev.CommandAvailable {
 		rep := r.j.Report()
 		return nil, newError(CodeCommandUnavailable, "restore apply journal for backup %s has no executable command: operation_available=%t, complete=%t, blocked_reasons=%s",
 			rep.BackupID, prev.OperationAvailable, rep.Complete, DebugStrings(rep.BlockedReasons))
 	}
 	op, cmd := *prev.Operation, *prev.Command
-	attempt := 1
-	for _, rc := range r.j.OperationReceipts {
-		if rc.Sequence == op.Sequence {
-			attempt++
-		}
-	}
+	attempt := r.attempt(op.Sequence)
 	if next := r.j.NextTransition(); next == nil || next.Sequence != op.Sequence {
 		var actual *int
 		if next != nil {
@@ -302,13 +323,27 @@ func (r *runner) step() (failed, err error) {
 	ctx, sink := withTranscript(r.ctx)
 	uploaded, verifyReason, err := r.perform(ctx, op, prev.Input)
 	t := sink.get()
+	var refused *artifactRefusal
+	if errors.As(err, &refused) {
+		return r.refused(op, cmd, attempt, refused)
+	}
 	if err != nil {
 		label, ok := definite(err)
 		if !ok {
 			return nil, r.unknown(op, err)
 		}
+		if len(bytes.TrimSpace(t.Stderr)) == 0 {
+			// An executor that reported no output (a plugin, the agent):
+			// its message is the receipt's stderr, not lost.
+			t.Stderr = []byte(ExecutorMessage(err) + "\n")
+		}
 		at := r.opts.marker()
-		return r.fail(op, cmd, label, t, attempt, ReasonCommandExitPrefix+label, at, label)
+		failed, werr := r.fail(op, cmd, label, t, attempt, ReasonCommandExitPrefix+label, at, label)
+		if e, ok := failed.(*Error); ok {
+			// Same text as 0.35.1; the executor's error is its cause.
+			failed = e.wrapping(err)
+		}
+		return failed, werr
 	}
 	label := statusLabel(t)
 	if verifyReason != "" {
@@ -338,6 +373,28 @@ func (r *runner) step() (failed, err error) {
 	return nil, nil
 }
 
+// attempt is the 1-based attempt number of the next run of operation seq.
+func (r *runner) attempt(seq int) int {
+	n := 1
+	for _, rc := range r.j.OperationReceipts {
+		if rc.Sequence == seq {
+			n++
+		}
+	}
+	return n
+}
+
+// refused fails op, before anything was sent, for the refusal's reason; its
+// receipt's stderr carries the message; the refusal's error is the run's.
+func (r *runner) refused(op JournalOperation, cmd RunnerCommand, attempt int, refused *artifactRefusal) (error, error) {
+	at := r.opts.marker()
+	t := Transcript{Status: StatusArtifactRefused, Stderr: []byte(refused.Error() + "\n")}
+	if _, err := r.fail(op, cmd, StatusArtifactRefused, t, attempt, refused.reason, at, StatusArtifactRefused); err != nil {
+		return nil, err
+	}
+	return refused.err, nil
+}
+
 // perform runs one operation through the executor. verifyReason is set when
 // the executor answered but the answer fails the operation (an upload
 // without a snapshot id, a member that is not running or runs other code).
@@ -345,11 +402,7 @@ func (r *runner) perform(ctx context.Context, op JournalOperation, in CommandOp)
 	ex := r.opts.Executor
 	switch op.Operation {
 	case OpUploadSnapshot:
-		prior, err := r.beforeUpload(ctx, op.Sequence, in.Target)
-		if err != nil {
-			return "", "", err
-		}
-		id, err := ex.UploadSnapshot(ctx, in.Target, in.InputPath)
+		id, prior, err := r.uploadVerified(ctx, op, in)
 		if err != nil {
 			return "", "", err
 		}
@@ -435,6 +488,7 @@ func (r *runner) receipt(op JournalOperation, cmd RunnerCommand, outcome Receipt
 		SourceCanister: op.SourceCanister, TargetCanister: op.TargetCanister, Attempt: attempt,
 		UpdatedAt: strPtr(at), Command: &c, Status: strPtr(label), Stdout: &stdout, Stderr: &stderr,
 		SourceSnapshotID: cloneStr(op.SnapshotID), ArtifactPath: cloneStr(op.ArtifactPath),
+		Checksum: cloneStr(op.Checksum),
 	}
 }
 

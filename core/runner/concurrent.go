@@ -162,6 +162,7 @@ func (r *run) launch(ctx context.Context, ord fleetOrdering, inflight map[uint64
 
 // recordFailure records err as the failure of op and emits its finish.
 func (r *run) recordFailure(op *journal.BackupExecutionJournalOperation, opErr error) error {
+	r.noteFailedStop(op, opErr)
 	r.executed = append(r.executed, executed(op, OutcomeFailed))
 	at := r.cfg.marker()
 	receipt := journal.FailedReceipt(r.journal, op, &at, opErr.Error())

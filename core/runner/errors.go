@@ -41,6 +41,10 @@ func commandFailed(seq uint64, id string, kind plan.BackupOperationKind, err err
 }
 
 func commandParts(err error) (string, string) {
+	var uo *UnknownOutcomeError
+	if errors.As(err, &uo) {
+		return StatusOutcomeUnknown, uo.Error()
+	}
 	var ce *CommandError
 	if errors.As(err, &ce) {
 		return ce.Status, ce.Message

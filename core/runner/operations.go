@@ -64,9 +64,16 @@ func (r *run) perform(ctx context.Context, op *journal.BackupExecutionJournalOpe
 	out.began = r.cfg.now()
 	switch op.Kind {
 	case plan.OpStop:
-		err = r.withTarget(op, func(id string) error { return r.exec.StopCanister(ctx, id) })
+		err = r.withTarget(op, func(id string) error {
+			return r.reconcileRunStatus(ctx, id, "stop_canister", "stopped", r.exec.StopCanister(ctx, id))
+		})
+		if err != nil {
+			err = &stopAttemptError{began: out.began, err: err}
+		}
 	case plan.OpStart:
-		err = r.withTarget(op, func(id string) error { return r.exec.StartCanister(ctx, id) })
+		err = r.withTarget(op, func(id string) error {
+			return r.reconcileRunStatus(ctx, id, "start_canister", "running", r.exec.StartCanister(ctx, id))
+		})
 	case plan.OpCreateSnapshot:
 		out.snapshotID, err = r.createSnapshot(ctx, op)
 	case plan.OpDownloadSnapshot:
@@ -181,7 +188,9 @@ func (r *run) createSnapshot(ctx context.Context, op *journal.BackupExecutionJou
 	}
 	if snapshotID == "" {
 		if snapshotID, err = r.exec.CreateSnapshot(ctx, id); err != nil {
-			return "", commandFailed(op.Sequence, op.OperationID, op.Kind, err)
+			if snapshotID, err = r.reconcileSnapshot(ctx, id, err); err != nil {
+				return "", commandFailed(op.Sequence, op.OperationID, op.Kind, err)
+			}
 		}
 	}
 	hash := r.plan.TopologyHashBeforeQuiesce

@@ -33,15 +33,6 @@ type RecoverReport struct {
 	AlreadyRunning []string `json:"already_running"`
 }
 
-// StatusReader is implemented by executors that can read a canister's run
-// status. Recover uses it to read the truth from the canisters rather than
-// trust a journal whose last writes may have failed.
-type StatusReader interface {
-	// CanisterRunning reports whether the canister is running (false for
-	// stopping and stopped).
-	CanisterRunning(ctx context.Context, canisterID string) (bool, error)
-}
-
 // LeftStopped returns the canisters the journal records as stopped by the
 // backup and not restarted since: a completed (or failed or in-flight) stop,
 // no completed or skipped start, and no RestartedReasonPrefix marker on
@@ -152,8 +143,8 @@ func (r *run) recoverTargets(ctx context.Context) (start, running []string) {
 	for _, id := range LeftStopped(r.journal) {
 		// A status that cannot be read is no reason not to start: the
 		// canister is started (starting a running canister succeeds).
-		up, err := sr.CanisterRunning(ctx, id)
-		if err == nil && up {
+		st, err := sr.CanisterRunStatus(ctx, id)
+		if err == nil && st == "running" {
 			running = append(running, id)
 		} else {
 			start = append(start, id)

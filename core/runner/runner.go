@@ -197,6 +197,7 @@ func (r *run) loop(ctx context.Context) (*Response, error) {
 // fail records opErr as the failure of op, restarts the canisters the run
 // left stopped and returns the error to report.
 func (r *run) fail(ctx context.Context, op *journal.BackupExecutionJournalOperation, opErr error) error {
+	r.noteFailedStop(op, opErr)
 	r.executed = append(r.executed, executed(op, OutcomeFailed))
 	at := r.cfg.marker()
 	receipt := journal.FailedReceipt(r.journal, op, &at, opErr.Error())

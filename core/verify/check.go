@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/journal"
@@ -188,7 +189,7 @@ func memberEntry(manifestPath, journalPath string, mem *manifest.FleetMember, j 
 		return nil, "", fail(CodeManifestJournalArtifactPathMismatch, manifestPath, nil,
 			"manifest artifact path for %s snapshot %s does not match journal artifact path", entry.CanisterID, entry.SnapshotID)
 	}
-	if c := mem.SourceSnapshot.Checksum; c != nil && *c != expected {
+	if c := mem.SourceSnapshot.Checksum; c != nil && !strings.EqualFold(*c, expected) {
 		return nil, "", fail(CodeManifestJournalChecksumMismatch, manifestPath, nil,
 			"manifest checksum for %s snapshot %s does not match journal checksum", entry.CanisterID, entry.SnapshotID)
 	}

@@ -275,11 +275,15 @@ func TestIntegrityChecklist(t *testing.T) {
 			m.Fleet.Members[0].SourceSnapshot.ArtifactPath = "/etc"
 			j.Artifacts[0].ArtifactPath = "/etc"
 		}, CodeArtifactPathEscapesBackup, "", "artifact path escapes backup root: /etc"},
-		{"upper-case journal checksum fails the exact comparison", func(m *manifest.FleetBackupManifest, j *journal.DownloadJournal) {
+		{"upper-case checksums verify, as in restore apply (one rule)", func(m *manifest.FleetBackupManifest, j *journal.DownloadJournal) {
 			up := strings.ToUpper(*j.Artifacts[0].Checksum)
 			j.Artifacts[0].Checksum = &up
 			m.Fleet.Members[0].SourceSnapshot.Checksum = &up
-		}, CodeChecksum, rootID, ""},
+		}, "", "", ""},
+		{"upper-case journal checksum matches a lower-case manifest checksum", func(m *manifest.FleetBackupManifest, j *journal.DownloadJournal) {
+			up := strings.ToUpper(*j.Artifacts[0].Checksum)
+			j.Artifacts[0].Checksum = &up
+		}, "", "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

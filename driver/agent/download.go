@@ -44,7 +44,7 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, id,
 	defer unlock()
 	res, err := e.download(ctx, c, sid, dir, progress)
 	if err != nil {
-		return res, classify("download of snapshot "+id+" of", t.String(), err)
+		return res, readsAreNeverUnknown(classify("download of snapshot "+id+" of", t.String(), err))
 	}
 	return res, nil
 }

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aviate-labs/agent-go/certification"
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/canic-backup/canic-backup/driver/agent/certificate"
 	"github.com/canic-backup/canic-backup/driver/agent/mgmt"
 	"github.com/canic-backup/canic-backup/driver/agent/transport"
 	"github.com/canic-backup/canic-backup/pluginapi"
@@ -83,7 +83,7 @@ func New(ctx context.Context, s Settings, log hclog.Logger, opts ...Option) (*Ex
 	var rootKey []byte
 	switch s.RootKey {
 	case RootKeyMainnet:
-		rootKey, err = hex.DecodeString(certification.RootKey)
+		rootKey, err = hex.DecodeString(certificate.MainnetRootKey)
 	case RootKeyFetch:
 		rootKey, err = transport.FetchRootKey(ctx, e.hc, u)
 		if err == nil {
@@ -98,7 +98,7 @@ func New(ctx context.Context, s Settings, log hclog.Logger, opts ...Option) (*Ex
 	e.tc, err = transport.New(transport.Config{
 		URL: u, HTTP: e.hc, RootKey: rootKey, Identity: id,
 		IngressExpiry: time.Duration(s.IngressExpiry), PollTimeout: time.Duration(s.PollTimeout),
-		MaxCertAge: time.Duration(s.MaxCertificateAge),
+		MaxCertAge: time.Duration(s.MaxCertificateAge), Gate: e.limiter.Gate(),
 	})
 	if err != nil {
 		return nil, err
@@ -170,10 +170,16 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 	}
 	st, err := e.status(ctx, c)
 	if err != nil {
-		return pluginapi.CanisterStatus{}, classify("canister_status of", t.String(), err)
+		return pluginapi.CanisterStatus{}, readsAreNeverUnknown(classify("canister_status of", t.String(), err))
 	}
-	return pluginapi.CanisterStatus{Status: pluginapi.RunStatus(st.Status), Controllers: texts(st.Controllers),
-		ModuleHash: hex.EncodeToString(st.ModuleHash), MemorySize: st.MemorySize}, nil
+	out := pluginapi.CanisterStatus{Status: pluginapi.RunStatus(st.Status), Controllers: texts(st.Controllers),
+		ModuleHash: hex.EncodeToString(st.ModuleHash), MemorySize: st.MemorySize,
+		FreezingThresholdSeconds: st.FreezingThreshold, IdleCyclesBurnedPerDay: st.IdleCyclesBurnedPerDay}
+	if st.HasCycles {
+		cy := st.Cycles
+		out.Cycles = &cy
+	}
+	return out, nil
 }
 
 func texts(ps []principal.Principal) []string {
@@ -204,7 +210,36 @@ func (e *Executor) lifecycle(ctx context.Context, t pluginapi.Target, method str
 		return err
 	}
 	_, _, err = e.mgmtCall(ctx, c, method, arg)
-	return classify(method+" of", t.String(), err)
+	if rejectCode(err) == icStopTimeout {
+		return pluginapi.Errorf(pluginapi.CodeStopTimeout,
+			"%s of %s: stop_canister timed out (IC0206) %d times; canister %s may be left stopping (it rejects calls until started): start it (the engine does) and find what keeps its calls open (%v)",
+			method, t, min(stopTimeoutAttempts, e.s.RetryAttempts), t.CanisterID, err)
+	}
+	return e.fail(ctx, method+" of", t, c, err)
+}
+
+// fail classifies err from op on t; an out-of-cycles failure names the
+// canister's balance when canister_status still answers.
+func (e *Executor) fail(ctx context.Context, op string, t pluginapi.Target, c principal.Principal, err error) error {
+	out := classify(op, t.String(), err)
+	if rejectCode(err) != icOutOfCycles || pluginapi.CodeOf(out) != pluginapi.CodeCycles {
+		return out
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	arg, aerr := mgmt.CanisterArg(c)
+	if aerr != nil {
+		return out
+	}
+	raw, serr := e.tc.Call(sctx, mgmtCanister, c, mgmt.MethodCanisterStatus, arg)
+	if serr != nil {
+		return out
+	}
+	st, serr := mgmt.DecodeStatus(raw)
+	if serr != nil || !st.HasCycles {
+		return out
+	}
+	return &pluginapi.Error{Code: pluginapi.CodeCycles, Message: cyclesMessage(op, t.String(), &st.Cycles, err)}
 }
 
 // ListSnapshots lists t's snapshots, oldest first.
@@ -215,7 +250,7 @@ func (e *Executor) ListSnapshots(ctx context.Context, t pluginapi.Target) ([]plu
 	}
 	snaps, err := e.list(ctx, c)
 	if err != nil {
-		return nil, classify("list_canister_snapshots of", t.String(), err)
+		return nil, readsAreNeverUnknown(classify("list_canister_snapshots of", t.String(), err))
 	}
 	out := make([]pluginapi.SnapshotInfo, 0, len(snaps))
 	for _, s := range snaps {
@@ -285,7 +320,7 @@ func (e *Executor) CreateSnapshot(ctx context.Context, t pluginapi.Target) (plug
 		if errors.As(err, &pe) && pe.Code == pluginapi.CodeNotStopped {
 			return pluginapi.SnapshotInfo{}, err
 		}
-		return pluginapi.SnapshotInfo{}, classify("take_canister_snapshot of", t.String(), err)
+		return pluginapi.SnapshotInfo{}, e.fail(ctx, "take_canister_snapshot of", t, c, err)
 	}
 	return info(snap), nil
 }
@@ -426,7 +461,7 @@ func (e *Executor) LoadSnapshot(ctx context.Context, t pluginapi.Target, id stri
 		return err
 	}
 	_, _, err = e.mgmtCall(ctx, c, mgmt.MethodLoad, arg)
-	return classify("load_canister_snapshot "+id+" into", t.String(), err)
+	return e.fail(ctx, "load_canister_snapshot "+id+" into", t, c, err)
 }
 
 // QueryRegistry reads canic_subnet_registry from root through a replicated
@@ -444,7 +479,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, network, root string) ([]p
 		if rejectCode(err) == icMethodNotFound {
 			return nil, pluginapi.Errorf(pluginapi.CodeNotFound, "canister %s has no canic_subnet_registry method: is it a canic root? (%v)", t, err)
 		}
-		return nil, classify("canic_subnet_registry of", t.String(), err)
+		return nil, readsAreNeverUnknown(classify("canic_subnet_registry of", t.String(), err))
 	}
 	entries, err := mgmt.DecodeRegistry(raw)
 	if err != nil {

@@ -2,10 +2,13 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
 	"github.com/aviate-labs/agent-go/principal"
+
+	"github.com/canic-backup/canic-backup/driver/agent/transport"
 )
 
 // backoff is the delay before attempt n (n >= 1): exponential from the
@@ -21,6 +24,12 @@ func (e *Executor) backoff(n int) time.Duration {
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
+
+// stopTimeoutAttempts bounds stop_canister attempts that each time out
+// (IC0206): every attempt waits the IC's whole stop timeout, and a canister
+// that does not stop within a few is not going to; the engine then starts
+// it again and fails closed.
+const stopTimeoutAttempts = 3
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -40,10 +49,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (e *Executor) callRetry(ctx context.Context, canister, ecid principal.Principal, method string, arg []byte) (reply []byte, lost bool, err error) {
 	for attempt := 1; ; attempt++ {
 		reply, err = e.tc.Call(ctx, canister, ecid, method, arg)
-		if err == nil || !retryable(err) || ctx.Err() != nil || attempt >= e.s.RetryAttempts {
+		if err == nil || !retryable(err) || ctx.Err() != nil || attempt >= e.s.RetryAttempts ||
+			(rejectCode(err) == icStopTimeout && attempt >= stopTimeoutAttempts) {
 			return reply, lost, err
 		}
-		if rejectCode(err) == "" {
+		if rejectCode(err) == "" && !errors.Is(err, transport.ErrRateLimited) {
 			lost = true // the call may have executed
 		}
 		d := e.backoff(attempt)

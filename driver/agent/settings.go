@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/icnet"
 )
 
 // Duration is a time.Duration read from TOML as a Go duration string such
@@ -44,6 +46,9 @@ type Settings struct {
 	// http://127.0.0.1:4943.
 	URL string `toml:"url"`
 	// RootKey is "mainnet", "fetch" or the 266-hex-digit DER root key.
+	// Empty means "mainnet" for the IC's own URLs (https on icp-api.io,
+	// ic0.app, icp0.io or a subdomain) and is an error for any other URL;
+	// "mainnet" is refused for any other URL.
 	RootKey string `toml:"root_key"`
 	// IdentityPEM is the path of a PEM private key (ed25519 or secp256k1,
 	// as dfx and icp write them); empty means the anonymous identity.
@@ -96,7 +101,7 @@ func (s Settings) WithDefaults() Settings {
 	if s.URL == "" {
 		s.URL = d.URL
 	}
-	if s.RootKey == "" {
+	if s.RootKey == "" && icnet.IsMainnetURL(s.URL) {
 		s.RootKey = d.RootKey
 	}
 	if s.ChunkConcurrency == 0 {
@@ -155,7 +160,14 @@ func (s Settings) Validate() error {
 		return bad("url", u.Redacted(), "credentials (user:password@) may not be written into the URL; the IC's HTTP interface takes none (put an authenticating proxy's secret in its own config)")
 	}
 	switch s.RootKey {
+	case "":
+		return bad("root_key", s.RootKey, "is not set, and url "+s.URL+" is not one of the IC's own ("+icnet.MainnetDomainList+
+			", https): set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")
 	case RootKeyMainnet:
+		if !icnet.IsMainnetURL(s.URL) {
+			return bad("root_key", s.RootKey, "the IC mainnet root key is only for the IC's own URLs ("+icnet.MainnetDomainList+
+				", https), url is "+s.URL+": set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")
+		}
 	case RootKeyFetch:
 		if isMainnet(u) {
 			return bad("root_key", s.RootKey, "fetching the root key from the mainnet URL "+s.URL+" is refused; use \"mainnet\"")

@@ -169,7 +169,7 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 	}
 	out, err := e.exec(ctx, "CanisterStatus", t.CanisterID, args)
 	if err != nil {
-		return pluginapi.CanisterStatus{}, protocolError(what, err)
+		return pluginapi.CanisterStatus{}, e.readError(what, err)
 	}
 	var st pluginapi.CanisterStatus
 	if e.icp() {
@@ -183,7 +183,7 @@ func (e *Executor) CanisterStatus(ctx context.Context, t pluginapi.Target) (plug
 		st, err = parseDFXStatus(out.stdout)
 	}
 	if err != nil {
-		return st, protocolError(what, e.r.parseError(args, out, err))
+		return st, e.readError(what, e.r.parseError(args, out, err))
 	}
 	return st, nil
 }
@@ -208,7 +208,7 @@ func (e *Executor) simple(ctx context.Context, op, what, cid string, icpArgv, df
 		args = icpArgv(e.sel, cid)
 	}
 	_, err := e.exec(ctx, op, cid, args)
-	return protocolError(what, err)
+	return e.protocolError(what, err)
 }
 
 // CreateSnapshot runs `canister snapshot create` (icp: --json; dfx: the
@@ -222,22 +222,22 @@ func (e *Executor) CreateSnapshot(ctx context.Context, t pluginapi.Target) (plug
 		args := icpCreateArgv(e.sel, t.CanisterID)
 		out, err := e.exec(ctx, "CreateSnapshot", t.CanisterID, args)
 		if err != nil {
-			return pluginapi.SnapshotInfo{}, protocolError(what, err)
+			return pluginapi.SnapshotInfo{}, e.protocolError(what, err)
 		}
 		info, err := parseICPCreate(out.stdout)
 		if err != nil {
-			return info, protocolError(what, e.r.parseError(args, out, err))
+			return info, e.protocolError(what, e.r.parseError(args, out, err))
 		}
 		return info, nil
 	}
 	args := dfxCreateArgv(e.sel, t.CanisterID)
 	out, err := e.exec(ctx, "CreateSnapshot", t.CanisterID, args)
 	if err != nil {
-		return pluginapi.SnapshotInfo{}, protocolError(what, err)
+		return pluginapi.SnapshotInfo{}, e.protocolError(what, err)
 	}
 	id, err := parseDFXCreate(out.stdout)
 	if err != nil {
-		return pluginapi.SnapshotInfo{}, protocolError(what, e.r.parseError(args, out, err))
+		return pluginapi.SnapshotInfo{}, e.protocolError(what, e.r.parseError(args, out, err))
 	}
 	list, err := e.ListSnapshots(ctx, t)
 	if err != nil {
@@ -265,11 +265,11 @@ func (e *Executor) ListSnapshots(ctx context.Context, t pluginapi.Target) ([]plu
 	}
 	out, err := e.exec(ctx, "ListSnapshots", t.CanisterID, args)
 	if err != nil {
-		return nil, protocolError(what, err)
+		return nil, e.readError(what, err)
 	}
 	list, err := parse(out.stdout)
 	if err != nil {
-		return nil, protocolError(what, e.r.parseError(args, out, err))
+		return nil, e.readError(what, e.r.parseError(args, out, err))
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].TakenAtNanos < list[j].TakenAtNanos })
 	return list, nil
@@ -289,7 +289,7 @@ func (e *Executor) DeleteSnapshot(ctx context.Context, t pluginapi.Target, snaps
 		args = icpDeleteArgv(e.sel, t.CanisterID, snapshotID)
 	}
 	_, err := e.exec(ctx, "DeleteSnapshot", t.CanisterID, args)
-	return protocolError(what, err)
+	return e.protocolError(what, err)
 }
 
 // LoadSnapshot runs `icp canister snapshot restore` / `dfx canister
@@ -307,7 +307,7 @@ func (e *Executor) LoadSnapshot(ctx context.Context, t pluginapi.Target, snapsho
 		args = icpLoadArgv(e.sel, t.CanisterID, snapshotID)
 	}
 	_, err := e.exec(ctx, "LoadSnapshot", t.CanisterID, args)
-	err = protocolError(what, err)
+	err = e.protocolError(what, err)
 	if errors.Is(err, pluginapi.CodeNotStopped) {
 		// The CLIs check the run status before the snapshot id; an unknown
 		// snapshot is the more useful answer, and it is certain.
@@ -343,7 +343,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, _ string, root string) ([]
 	}
 	out, err := e.exec(ctx, "QueryRegistry", root, args)
 	if err != nil {
-		return nil, protocolError(what, err)
+		return nil, e.readError(what, err)
 	}
 	raw, err := parse(out.stdout)
 	if err == nil {
@@ -355,7 +355,7 @@ func (e *Executor) QueryRegistry(ctx context.Context, _ string, root string) ([]
 			return nil, pluginapi.Errorf(pluginapi.CodeInternal, "%s: %v", what, err)
 		}
 	}
-	return nil, protocolError(what, e.r.parseError(args, out, err))
+	return nil, e.readError(what, e.r.parseError(args, out, err))
 }
 
 // Identity returns the principal the executor acts as (cached).
@@ -371,11 +371,11 @@ func (e *Executor) Identity(ctx context.Context) (string, error) {
 	}
 	out, err := e.exec(ctx, "Identity", "", args)
 	if err != nil {
-		return "", protocolError("identity principal", err)
+		return "", e.protocolError("identity principal", err)
 	}
 	p, err := parsePrincipal(out.stdout)
 	if err != nil {
-		return "", protocolError("identity principal", e.r.parseError(args, out, err))
+		return "", e.protocolError("identity principal", e.r.parseError(args, out, err))
 	}
 	e.identity = p
 	return p, nil
@@ -467,7 +467,7 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, sna
 		return err
 	})
 	if err != nil {
-		return pluginapi.TransferResult{}, protocolError(what, err)
+		return pluginapi.TransferResult{}, e.readError(what, err)
 	}
 	_ = os.Remove(filepath.Join(dir, icpLockFile))
 	stable := filepath.Join(dir, "stable_memory.bin")
@@ -532,7 +532,7 @@ func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir s
 	}
 	out, err := e.transfer(ctx, "UploadSnapshot", t.CanisterID, args, "", nil)
 	if err != nil {
-		return pluginapi.TransferResult{}, protocolError(what, err)
+		return pluginapi.TransferResult{}, e.protocolError(what, err)
 	}
 	var id string
 	if e.icp() {
@@ -541,7 +541,7 @@ func (e *Executor) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir s
 		id, err = parseDFXUpload(out.stdout, out.stderr)
 	}
 	if err != nil {
-		return pluginapi.TransferResult{}, protocolError(what, e.r.parseError(args, out, err))
+		return pluginapi.TransferResult{}, e.protocolError(what, e.r.parseError(args, out, err))
 	}
 	if err := os.RemoveAll(stage); err != nil {
 		e.log.Warn("cannot remove the upload staging directory", "dir", stage, "error", err.Error())

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,6 +40,25 @@ func (n *icpNumber) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// icpCycles is a cycles balance: a nat, saturated at the largest uint64
+// rather than refused (a rich canister must not make status unreadable).
+type icpCycles uint64
+
+// UnmarshalJSON accepts what icpNumber does, saturating long numbers.
+func (n *icpCycles) UnmarshalJSON(b []byte) error {
+	s := strings.ReplaceAll(strings.Trim(string(b), `"`), "_", "")
+	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
+	if !ok || v.Sign() < 0 {
+		return unparsable("cycles %q", s)
+	}
+	if !v.IsUint64() {
+		*n = icpCycles(^uint64(0))
+		return nil
+	}
+	*n = icpCycles(v.Uint64())
+	return nil
+}
+
 func parseUnderscored(s string) (uint64, error) {
 	v, err := strconv.ParseUint(strings.ReplaceAll(strings.TrimSpace(s), "_", ""), 10, 64)
 	if err != nil {
@@ -61,10 +81,13 @@ func parseICPStatus(out []byte) (pluginapi.CanisterStatus, error) {
 	var doc struct {
 		Status   *string `json:"status"`
 		Settings *struct {
-			Controllers []string `json:"controllers"`
+			Controllers       []string   `json:"controllers"`
+			FreezingThreshold *icpNumber `json:"freezing_threshold"`
 		} `json:"settings"`
 		ModuleHash *string    `json:"module_hash"`
 		MemorySize *icpNumber `json:"memory_size"`
+		Cycles     *icpCycles `json:"cycles"`
+		IdleBurn   *icpNumber `json:"idle_cycles_burned_per_day"`
 	}
 	if err := decodeJSON(out, &doc); err != nil {
 		return pluginapi.CanisterStatus{}, err
@@ -87,6 +110,16 @@ func parseICPStatus(out []byte) (pluginapi.CanisterStatus, error) {
 	}
 	if doc.MemorySize != nil {
 		res.MemorySize = uint64(*doc.MemorySize)
+	}
+	if doc.Cycles != nil {
+		c := uint64(*doc.Cycles)
+		res.Cycles = &c
+	}
+	if doc.Settings != nil && doc.Settings.FreezingThreshold != nil {
+		res.FreezingThresholdSeconds = uint64(*doc.Settings.FreezingThreshold)
+	}
+	if doc.IdleBurn != nil {
+		res.IdleCyclesBurnedPerDay = uint64(*doc.IdleBurn)
 	}
 	return res, nil
 }

@@ -18,8 +18,15 @@ const (
 func TestICPRecordedOutput_StatusJSONNumbersWithUnderscores(t *testing.T) {
 	st, err := parseICPStatus(recorded(t, "icp/icp_status_json.stdout"))
 	require.NoError(t, err)
+	cycles := uint64(100_000_000_000_000)
 	assert.Equal(t, pluginapi.CanisterStatus{Status: pluginapi.StatusRunning, Controllers: []string{recController},
-		ModuleHash: recModule, MemorySize: 3_145_772}, st)
+		ModuleHash: recModule, MemorySize: 3_145_772, Cycles: &cycles, FreezingThresholdSeconds: 2_592_000}, st)
+	// A balance beyond 64 bits saturates instead of making status unreadable.
+	rich := []byte(`{"status":"Running","cycles":"99_999_999_999_999_999_999_999"}`)
+	st, err = parseICPStatus(rich)
+	require.NoError(t, err)
+	require.NotNil(t, st.Cycles)
+	assert.Equal(t, ^uint64(0), *st.Cycles)
 	st, err = parseICPStatus(recorded(t, "icp/icp_status_stopped_json.stdout"))
 	require.NoError(t, err)
 	assert.Equal(t, pluginapi.StatusStopped, st.Status)

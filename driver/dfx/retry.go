@@ -23,6 +23,27 @@ var idempotentOps = map[string]bool{
 	"LoadSnapshot": true, "QueryRegistry": true,
 }
 
+// stopTimeoutAttempts bounds the runs of a stop that times out (IC0206):
+// each waits the IC's whole stop timeout, and a canister that does not
+// stop within a few is not going to; the engine then starts it again and
+// fails closed.
+const stopTimeoutAttempts = 3
+
+// retryableCode reports whether an idempotent command failing with code on
+// its attempt-th run may run again: transient failures, rate limiting (the
+// request was not sent), unknown outcomes (running an idempotent command
+// again is harmless), and stop timeouts within stopTimeoutAttempts. Out of
+// cycles is never retried.
+func retryableCode(code pluginapi.Code, attempt int) bool {
+	switch code {
+	case pluginapi.CodeTransient, pluginapi.CodeRateLimited, pluginapi.CodeUnknown:
+		return true
+	case pluginapi.CodeStopTimeout:
+		return attempt < stopTimeoutAttempts
+	}
+	return false
+}
+
 // retryTransient runs f until it succeeds, fails other than transiently,
 // ctx ends, or transientAttempts runs were made, waiting 100ms, 200ms,
 // 400ms... between runs. Only idempotent commands may use it: a snapshot
@@ -31,7 +52,7 @@ func retryTransient(ctx context.Context, f func() error) error {
 	wait := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := f()
-		if err == nil || attempt >= transientAttempts || classify(err) != pluginapi.CodeTransient || ctx.Err() != nil {
+		if err == nil || attempt >= transientAttempts || !retryableCode(classify(err), attempt) || ctx.Err() != nil {
 			return err
 		}
 		t := time.NewTimer(wait)

@@ -32,3 +32,21 @@ func TestRetryTransientRetriesOnlyTransientFailures(t *testing.T) {
 	assert.Same(t, transient, err)
 	assert.Equal(t, transientAttempts, calls, "bounded")
 }
+
+// TestRetryBoundsStopTimeoutsAndNeverRetriesOutOfCycles: a stop that times
+// out (IC0206, as icp 1.5.0 prints it) runs stopTimeoutAttempts times in
+// all; out of cycles (IC0207) runs once; a 429 icp gave up on runs again.
+func TestRetryBoundsStopTimeoutsAndNeverRetriesOutOfCycles(t *testing.T) {
+	for file, want := range map[string]int{
+		"icp_stop_timeout.stderr":        stopTimeoutAttempts,
+		"icp_stop_out_of_cycles.stderr":  1,
+		"icp_status_rate_limited.stderr": transientAttempts,
+	} {
+		ce := &CommandError{Command: "icp canister stop x", ExitStatus: 1, Stderr: recordedStderr(t, file), Err: errors.New("exit 1")}
+		calls := 0
+		err := retryTransient(context.Background(), func() error { calls++; return ce })
+		assert.Same(t, ce, err)
+		assert.Equal(t, want, calls, file)
+	}
+	assert.Equal(t, 3, stopTimeoutAttempts)
+}

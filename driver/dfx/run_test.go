@@ -146,7 +146,7 @@ func TestCommandsGetTheirEnvironmentAndReportProgress(t *testing.T) {
 
 	bin = fakeCLI(t, `echo "DNT=$DO_NOT_TRACK RB=$RUST_BACKTRACE X=$EXTRA_ONE DFXW=$DFX_WARNING HOME_SET=${ICP_HOME:+yes}"`)
 	e2 := fakeExecutor(t, bin, func(s *Settings) {
-		s.Flavor, s.Network, s.Env = FlavorICP, "http://127.0.0.1:1", map[string]string{"EXTRA_ONE": "2"}
+		s.Flavor, s.Network, s.RootKey, s.Env = FlavorICP, "http://127.0.0.1:1", "fetch", map[string]string{"EXTRA_ONE": "2"}
 	})
 	out, err := e2.r.run(context.Background(), "Probe", "", time.Minute, nil)
 	require.NoError(t, err)
@@ -158,7 +158,7 @@ func TestICPIdentityPEMIsImportedIntoAPrivateHome(t *testing.T) {
 	pem := filepath.Join(dir, "id.pem")
 	require.NoError(t, os.WriteFile(pem, []byte("-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----\n"), 0o600))
 	bin := fakeCLI(t, `echo "$ICP_HOME|$*" >> `+dir+`/calls; case "$1" in identity) [ "$2" = principal ] && echo aaaaa-aa ;; esac; exit 0`)
-	e := fakeExecutor(t, bin, func(s *Settings) { s.Flavor, s.IdentityPEM = FlavorICP, pem })
+	e := fakeExecutor(t, bin, func(s *Settings) { s.Flavor, s.IdentityPEM, s.RootKey = FlavorICP, pem, "fetch" })
 	calls, err := os.ReadFile(filepath.Join(dir, "calls"))
 	require.NoError(t, err)
 	home, args, _ := strings.Cut(strings.TrimSpace(string(calls)), "|")

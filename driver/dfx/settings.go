@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/icnet"
 )
 
 // Flavor names the CLI the executor drives.
@@ -86,8 +88,8 @@ func (s Settings) WithDefaults() Settings {
 	if s.Network == "" && s.Environment == "" {
 		s.Network = DefaultNetwork
 	}
-	if s.RootKey == "" && s.Flavor == FlavorICP && isURL(s.Network) {
-		s.RootKey = "fetch"
+	if s.RootKey == "" && s.Flavor == FlavorICP && icnet.IsMainnetURL(s.Network) {
+		s.RootKey = "mainnet"
 	}
 	if s.Identity == "" && s.IdentityPEM != "" {
 		s.Identity = "canic-backup"
@@ -141,6 +143,14 @@ func (s Settings) Validate() error {
 	}
 	if u, err := url.Parse(s.Network); err == nil && isURL(s.Network) && u.User != nil {
 		return bad("network", u.Redacted(), "credentials (user:password@) may not be written into the URL")
+	}
+	if s.RootKey == "" && s.Flavor == FlavorICP && isURL(s.Network) {
+		return bad("root_key", s.RootKey, "is not set, and network "+s.Network+" is a URL that is not one of the IC's own ("+
+			icnet.MainnetDomainList+", https): set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")
+	}
+	if s.RootKey == "mainnet" && isURL(s.Network) && !icnet.IsMainnetURL(s.Network) {
+		return bad("root_key", s.RootKey, "the IC mainnet root key is only for the IC's own URLs ("+icnet.MainnetDomainList+
+			", https), network is "+s.Network+": set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")
 	}
 	if s.RootKey != "" {
 		if s.Flavor != FlavorICP {

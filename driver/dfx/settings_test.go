@@ -26,12 +26,26 @@ ICP_PROJECT_ROOT = "/srv"
 	require.NoError(t, err)
 	s = s.WithDefaults()
 	assert.Equal(t, FlavorICP, s.Flavor)
-	assert.Equal(t, "fetch", s.RootKey, "a URL network fetches the root key by default")
+	// Issue 16: a URL that is not the IC's own no longer fetches its root
+	// key silently (trust on first use); it must be set explicitly.
+	assert.Empty(t, s.RootKey, "no root key is assumed for a non-IC URL")
+	verr := s.Validate()
+	require.ErrorIs(t, verr, ErrInvalidSettings)
+	assert.Contains(t, verr.Error(), `root_key = "": is not set`)
+	assert.Contains(t, verr.Error(), `set root_key = "fetch"`)
+	assert.Contains(t, verr.Error(), "http://127.0.0.1:4943")
+	s.RootKey = "fetch"
 	assert.Equal(t, "canic-backup", s.Identity)
 	assert.Equal(t, 90*time.Second, s.CommandTimeout)
 	assert.Equal(t, DefaultTransferTimeout, s.TransferTimeout)
 	assert.Equal(t, 8, s.Concurrency)
 	assert.Equal(t, "/srv", s.Env["ICP_PROJECT_ROOT"])
+
+	m := Settings{Flavor: FlavorICP, Network: "https://icp-api.io"}.WithDefaults()
+	assert.Equal(t, "mainnet", m.RootKey, "the IC's own URL takes the mainnet key")
+	require.NoError(t, m.Validate())
+	m = Settings{Flavor: FlavorICP, Network: "https://proxy.example", RootKey: "mainnet"}.WithDefaults()
+	assert.ErrorContains(t, m.Validate(), `root_key = "mainnet": the IC mainnet root key is only for the IC's own URLs`)
 
 	d := Settings{Flavor: FlavorDFX}.WithDefaults()
 	assert.Equal(t, "dfx", d.Binary)
@@ -44,17 +58,19 @@ func TestSettingsValidateNamesFieldAndValue(t *testing.T) {
 	dir := t.TempDir()
 	pem := filepath.Join(dir, "k.pem")
 	require.NoError(t, os.WriteFile(pem, []byte("x"), 0o600))
-	base := Settings{Flavor: FlavorICP, Network: "http://127.0.0.1:1"}
+	// A non-IC URL needs an explicit root key (issue 16).
+	base := Settings{Flavor: FlavorICP, Network: "http://127.0.0.1:1", RootKey: "fetch"}
 	cases := []struct {
 		mutate func(*Settings)
 		want   string
 	}{
 		{func(s *Settings) { s.Flavor = "icx" }, `flavor = "icx": must be "icp" or "dfx"`},
-		{func(s *Settings) { s.Network = "local" }, `project_dir = "": icp needs a project for the named network local`},
+		{func(s *Settings) { s.Network, s.RootKey = "local", "" }, `project_dir = "": icp needs a project for the named network local`},
 		{func(s *Settings) { s.Network = "-n" }, `network = "-n"`},
 		{func(s *Settings) { s.RootKey = "zz" }, `root_key = "zz": must be "fetch", "mainnet" or hex`},
 		{func(s *Settings) { s.IdentityPEM = filepath.Join(dir, "missing.pem") }, `identity_pem = "` + filepath.Join(dir, "missing.pem") + `": cannot be read`},
-		{func(s *Settings) { s.Flavor, s.IdentityPEM = FlavorDFX, pem }, `identity_pem = "` + pem + `": only the icp flavor`},
+		{func(s *Settings) { s.Flavor, s.IdentityPEM, s.RootKey = FlavorDFX, pem, "" }, `identity_pem = "` + pem + `": only the icp flavor`},
+		{func(s *Settings) { s.RootKey = "" }, `root_key = "": is not set, and network http://127.0.0.1:1 is a URL`},
 		{func(s *Settings) { s.Identity = "a b" }, `identity = "a b"`},
 		{func(s *Settings) { s.ProjectDir = pem }, `project_dir = "` + pem + `": is not a directory`},
 		{func(s *Settings) { s.Concurrency = 100 }, `concurrency = "100": must be between 1 and 64`},

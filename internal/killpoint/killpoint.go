@@ -31,8 +31,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // EnvKill and EnvTrace name the environment variables read by Hit.
@@ -148,8 +149,7 @@ func Hit(name string) {
 		return
 	}
 	if kill {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {} // the signal is on its way
+		platform.KillSelf()
 	}
 }
 

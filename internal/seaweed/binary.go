@@ -8,8 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 // Module and Version name the SeaweedFS release the tests run.
@@ -59,7 +60,7 @@ func Binary(ctx context.Context, repoRoot string, logf func(string, ...any)) (st
 		return "", err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	if err := platform.Lock(lock); err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(bin); err == nil {

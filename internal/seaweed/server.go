@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -241,11 +240,11 @@ func (s *Server) CreateBucket(ctx context.Context, name string) error {
 // its data directory.
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		signalGroup(s.cmd.Process, false)
 		select {
 		case <-s.done:
 		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			signalGroup(s.cmd.Process, true)
 			<-s.done
 		}
 	}

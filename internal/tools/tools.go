@@ -6,7 +6,9 @@ package tools
 
 import (
 	_ "github.com/BurntSushi/toml"
-	_ "github.com/aviate-labs/agent-go"
+	_ "github.com/aviate-labs/agent-go/candid/idl"
+	_ "github.com/aviate-labs/agent-go/identity"
+	_ "github.com/aviate-labs/agent-go/principal"
 	_ "github.com/fxamacker/cbor/v2"
 	_ "github.com/hashicorp/go-hclog"
 	_ "github.com/hashicorp/go-plugin"

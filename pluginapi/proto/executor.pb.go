@@ -710,13 +710,21 @@ func (x *RegistryEntry) GetCreatedAt() uint64 {
 
 // CanisterStatusResponse reports a canister's status.
 type CanisterStatusResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
-	Controllers   []string               `protobuf:"bytes,2,rep,name=controllers,proto3" json:"controllers,omitempty"`
-	ModuleHash    string                 `protobuf:"bytes,3,opt,name=module_hash,json=moduleHash,proto3" json:"module_hash,omitempty"`
-	MemorySize    uint64                 `protobuf:"varint,4,opt,name=memory_size,json=memorySize,proto3" json:"memory_size,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Status      string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	Controllers []string               `protobuf:"bytes,2,rep,name=controllers,proto3" json:"controllers,omitempty"`
+	ModuleHash  string                 `protobuf:"bytes,3,opt,name=module_hash,json=moduleHash,proto3" json:"module_hash,omitempty"`
+	MemorySize  uint64                 `protobuf:"varint,4,opt,name=memory_size,json=memorySize,proto3" json:"memory_size,omitempty"`
+	// cycles is the balance; meaningful only when has_cycles is set (older
+	// plugins and executors that cannot read it leave it unset).
+	HasCycles bool   `protobuf:"varint,5,opt,name=has_cycles,json=hasCycles,proto3" json:"has_cycles,omitempty"`
+	Cycles    uint64 `protobuf:"varint,6,opt,name=cycles,proto3" json:"cycles,omitempty"`
+	// freezing_threshold is the setting in seconds.
+	FreezingThreshold uint64 `protobuf:"varint,7,opt,name=freezing_threshold,json=freezingThreshold,proto3" json:"freezing_threshold,omitempty"`
+	// idle_cycles_burned_per_day is what the canister burns idle per day.
+	IdleCyclesBurnedPerDay uint64 `protobuf:"varint,8,opt,name=idle_cycles_burned_per_day,json=idleCyclesBurnedPerDay,proto3" json:"idle_cycles_burned_per_day,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *CanisterStatusResponse) Reset() {
@@ -773,6 +781,34 @@ func (x *CanisterStatusResponse) GetModuleHash() string {
 func (x *CanisterStatusResponse) GetMemorySize() uint64 {
 	if x != nil {
 		return x.MemorySize
+	}
+	return 0
+}
+
+func (x *CanisterStatusResponse) GetHasCycles() bool {
+	if x != nil {
+		return x.HasCycles
+	}
+	return false
+}
+
+func (x *CanisterStatusResponse) GetCycles() uint64 {
+	if x != nil {
+		return x.Cycles
+	}
+	return 0
+}
+
+func (x *CanisterStatusResponse) GetFreezingThreshold() uint64 {
+	if x != nil {
+		return x.FreezingThreshold
+	}
+	return 0
+}
+
+func (x *CanisterStatusResponse) GetIdleCyclesBurnedPerDay() uint64 {
+	if x != nil {
+		return x.IdleCyclesBurnedPerDay
 	}
 	return 0
 }
@@ -1380,14 +1416,19 @@ const file_executor_proto_rawDesc = "" +
 	"\vmodule_hash\x18\x04 \x01(\tR\n" +
 	"moduleHash\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\x05 \x01(\x04R\tcreatedAt\"\x94\x01\n" +
+	"created_at\x18\x05 \x01(\x04R\tcreatedAt\"\xb6\x02\n" +
 	"\x16CanisterStatusResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12 \n" +
 	"\vcontrollers\x18\x02 \x03(\tR\vcontrollers\x12\x1f\n" +
 	"\vmodule_hash\x18\x03 \x01(\tR\n" +
 	"moduleHash\x12\x1f\n" +
 	"\vmemory_size\x18\x04 \x01(\x04R\n" +
-	"memorySize\"g\n" +
+	"memorySize\x12\x1d\n" +
+	"\n" +
+	"has_cycles\x18\x05 \x01(\bR\thasCycles\x12\x16\n" +
+	"\x06cycles\x18\x06 \x01(\x04R\x06cycles\x12-\n" +
+	"\x12freezing_threshold\x18\a \x01(\x04R\x11freezingThreshold\x12:\n" +
+	"\x1aidle_cycles_burned_per_day\x18\b \x01(\x04R\x16idleCyclesBurnedPerDay\"g\n" +
 	"\bSnapshot\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
 	"\x12taken_at_timestamp\x18\x02 \x01(\x04R\x10takenAtTimestamp\x12\x1d\n" +

@@ -57,16 +57,21 @@ func (t *Tree) Node() hashtree.Node {
 	if len(t.children) == 0 {
 		return hashtree.Empty{}
 	}
-	labels := make([][]byte, 0, len(t.children))
-	for l := range t.children {
-		labels = append(labels, []byte(l))
-	}
-	sort.Slice(labels, func(i, j int) bool { return bytes.Compare(labels[i], labels[j]) < 0 })
+	labels := t.sortedLabels()
 	nodes := make([]hashtree.Node, len(labels))
 	for i, l := range labels {
 		nodes[i] = hashtree.Labeled{Label: l, Tree: t.children[string(l)].Node()}
 	}
 	return forest(nodes)
+}
+
+func (t *Tree) sortedLabels() [][]byte {
+	labels := make([][]byte, 0, len(t.children))
+	for l := range t.children {
+		labels = append(labels, []byte(l))
+	}
+	sort.Slice(labels, func(i, j int) bool { return bytes.Compare(labels[i], labels[j]) < 0 })
+	return labels
 }
 
 // forest joins labeled nodes into a balanced binary fork tree, keeping order.

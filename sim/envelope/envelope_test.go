@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aviate-labs/agent-go"
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	agent "github.com/canic-backup/canic-backup/driver/agent/ingress"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

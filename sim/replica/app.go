@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/canic-backup/canic-backup/internal/cyclecost"
 )
 
 // The built-in application every installed canister runs:
@@ -29,7 +31,7 @@ var appMethods = map[string]appMethod{
 
 func (s *state) executeApp(c Call) ([]byte, error) {
 	m, known := appMethods[c.Method]
-	if known && m.query {
+	if known && m.query && c.Kind == Query {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 	} else {
@@ -40,7 +42,7 @@ func (s *state) executeApp(c Call) ([]byte, error) {
 	if !ok {
 		return nil, reject(ErrCanisterNotFound, "Canister %s not found.", text(c.Canister))
 	}
-	switch can.status {
+	switch can.currentStatus() {
 	case statusStopped:
 		return nil, reject(ErrCanisterStopped, "Canister %s is stopped and therefore does not have a CallContextManager", text(can.id))
 	case statusStopping:
@@ -55,17 +57,22 @@ func (s *state) executeApp(c Call) ([]byte, error) {
 	if !known || (c.Kind == Query && !m.query) {
 		return nil, reject(ErrCanisterMethodNotFound, "Canister %s has no %s method '%s'", text(can.id), c.Kind, c.Method)
 	}
+	if c.Kind == Update {
+		if err := s.charge(can, cyclecost.Execution(0), can.memory()); err != nil {
+			return nil, err
+		}
+	}
 	return m.fn(s, can, c.Arg)
 }
 
 func (s *state) simMutate(c *canister, arg []byte) ([]byte, error) {
 	vals, err := decodeCandid(arg)
 	if err != nil || len(vals) != 1 {
-		return nil, reject("IC0503", "Canister %s trapped explicitly: sim_mutate expects (nat64): %v", text(c.id), err)
+		return nil, reject(ErrCanisterCalledTrap, "Canister %s trapped explicitly: sim_mutate expects (nat64): %v", text(c.id), err)
 	}
 	n, ok := vals[0].(uint64)
 	if !ok {
-		return nil, reject("IC0503", "Canister %s trapped explicitly: sim_mutate expects (nat64), got %T", text(c.id), vals[0])
+		return nil, reject(ErrCanisterCalledTrap, "Canister %s trapped explicitly: sim_mutate expects (nat64), got %T", text(c.id), vals[0])
 	}
 	buf := make([]byte, mutateSpan)
 	for _, mem := range []*memory{c.exec.wasm, c.exec.stable} {

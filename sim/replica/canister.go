@@ -139,6 +139,7 @@ type canister struct {
 	nextSnap    uint64
 	registry    []registryEntry // non-nil: a Canic root
 	queryCalls  uint64
+	stopAt      *stopTimer // a stop in progress (Mainnet.StopDelay)
 }
 
 func (c *canister) moduleHash() []byte {

@@ -51,8 +51,25 @@ func (r *Replica) SeedFleet(spec FleetSpec) (Fleet, error) {
 	}
 	stable := uint64(spec.Size) / 4
 	wasm := uint64(spec.Size) - stable
+	cycles := defaultProvisionalCycles
+	if spec.Cycles != nil {
+		cycles = spec.Cycles
+	}
+	next := append([]uint64{}, spec.Bases...)
+	created := 0
 	install := func(role string) *canister {
-		c := s.createCanister(spec.Controllers, defaultProvisionalCycles)
+		var c *canister
+		if len(next) == 0 {
+			c = s.createCanister(spec.Controllers, cycles)
+		} else {
+			b := created % len(next)
+			for s.canisters[string(canisterID(next[b]))] != nil {
+				next[b]++
+			}
+			c = s.createCanisterWithID(canisterID(next[b]), spec.Controllers, cycles)
+			next[b]++
+		}
+		created++
 		c.exec.module = fleetModule(spec.Name, role)
 		seed := splitmix64(spec.Seed ^ splitmix64(c.index))
 		c.exec.wasm = newSeededMemory(wasm, seed)

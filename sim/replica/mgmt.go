@@ -8,6 +8,7 @@ import (
 
 	"github.com/aviate-labs/agent-go/candid/idl"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/internal/cyclecost"
 )
 
 // defaultProvisionalCycles is the IC's default provisional balance.
@@ -59,12 +60,32 @@ func (s *state) executeMgmt(c Call) ([]byte, error) {
 	if err != nil {
 		return nil, reject(ErrInvalidManagementPayload, "%s", err.Error())
 	}
+	if c.Serves != nil {
+		if id, err := a.principal("canister_id"); err == nil && !c.Serves(id) {
+			return nil, notFound(id)
+		}
+	}
 	if m.readOnly {
+		// An update call is charged under the write lock; the read itself
+		// then runs under the read lock so downloads proceed in parallel.
+		if c.Kind == Update {
+			s.mu.Lock()
+			err := s.chargeMgmt(c.Method, a)
+			s.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+		}
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-	} else {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		return m.fn(s, c.Sender, a)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.Kind == Update {
+		if err := s.chargeMgmt(c.Method, a); err != nil {
+			return nil, err
+		}
 	}
 	return m.fn(s, c.Sender, a)
 }
@@ -246,6 +267,7 @@ func (s *state) stopCanister(sender []byte, a args) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.stopAt = nil
 	if c.status != statusStopped {
 		c.status = statusStopped
 		c.version++
@@ -258,6 +280,7 @@ func (s *state) startCanister(sender []byte, a args) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.stopAt = nil // a pending stop is cancelled (its call gets IC0511)
 	if c.status != statusRunning {
 		c.status = statusRunning
 		c.version++
@@ -295,7 +318,7 @@ func (s *state) uploadChunk(sender []byte, a args) ([]byte, error) {
 		return nil, payloadErr(err)
 	}
 	if len(chunk) > 1<<20 {
-		return nil, reject("IC0504", "Error from Wasm chunk store: Wasm chunk size %d exceeds the maximum chunk size of %d.", len(chunk), 1<<20)
+		return nil, reject(ErrCanisterContractViolation, "Error from Wasm chunk store: Wasm chunk size %d exceeds the maximum chunk size of %d.", len(chunk), 1<<20)
 	}
 	h := addChunk(&c.exec, chunk)
 	return encode(rec(map[string]idl.Type{"hash": tBlob}), map[string]any{"hash": h})
@@ -330,7 +353,7 @@ func (s *state) canisterStatus(sender []byte, a args) ([]byte, error) {
 	memSize := c.exec.wasm.size + c.exec.stable.size + uint64(len(c.exec.module)) + chunks + snaps + uint64(len(c.exec.globals))*8
 	controllersVis := variantOf("controllers", nil)
 	return encode(tCanisterStatus, map[string]any{
-		"status":              variantOf(c.status.String(), nil),
+		"status":              variantOf(c.currentStatus().String(), nil),
 		"ready_for_migration": false,
 		"version":             c.version,
 		"settings": map[string]any{
@@ -363,7 +386,7 @@ func (s *state) canisterStatus(sender []byte, a args) ([]byte, error) {
 		},
 		"cycles":                     natBig(c.cycles),
 		"reserved_cycles":            nat(0),
-		"idle_cycles_burned_per_day": nat(0),
+		"idle_cycles_burned_per_day": natBig(cyclecost.IdleBurnPerDay(memSize)),
 		"query_stats": map[string]any{
 			"num_calls_total":              nat(c.queryCalls),
 			"num_instructions_total":       nat(0),

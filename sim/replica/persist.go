@@ -172,7 +172,7 @@ func (r *Replica) Save(dir string) error {
 	for _, key := range s.order {
 		c := s.canisters[key]
 		cd := canisterDoc{ID: hex.EncodeToString(c.id), Index: c.index, Controllers: []string{},
-			Status: c.status.String(), Version: c.version, Cycles: c.cycles.String(), CreatedAt: c.createdAt,
+			Status: c.currentStatus().String(), Version: c.version, Cycles: c.cycles.String(), CreatedAt: c.createdAt,
 			Snapshots: []snapshotDoc{}, NextSnap: c.nextSnap, Registry: []registryDoc{}, IsRoot: c.registry != nil}
 		for _, ctl := range c.controllers {
 			cd.Controllers = append(cd.Controllers, hex.EncodeToString(ctl))

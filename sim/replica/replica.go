@@ -8,6 +8,7 @@ package replica
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"time"
 )
 
@@ -42,6 +43,11 @@ type Call struct {
 	Arg []byte
 	// Kind is Update or Query.
 	Kind CallKind
+	// Serves, when set, says which canisters the subnet that received a
+	// management canister call holds: a call about any other canister is
+	// rejected as not found, as the IC's management canister on one subnet
+	// cannot act on another subnet's canister. Nil means all.
+	Serves func(canister []byte) bool
 }
 
 // Config configures a Replica.
@@ -54,6 +60,8 @@ type Config struct {
 	FirstCanisterIndex uint64
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// Mainnet holds the cycles and stopping model (see cycles.go, stop.go).
+	Mainnet Mainnet
 }
 
 // FleetSpec describes a Canic fleet for SeedFleet.
@@ -72,6 +80,14 @@ type FleetSpec struct {
 	Controllers [][]byte
 	// Seed makes the memory contents deterministic.
 	Seed uint64
+	// Bases, when set, spreads the fleet over canister id ranges the way
+	// mainnet spreads a fleet over subnets: canister n (root first, then
+	// breadth-first) gets the lowest free index at or above
+	// Bases[n % len(Bases)]. Empty means consecutive indexes.
+	Bases []uint64
+	// Cycles is each canister's starting balance; nil means the default
+	// provisional balance (100T).
+	Cycles *big.Int
 }
 
 // Fleet is what SeedFleet created.
@@ -110,6 +126,9 @@ func (r *Replica) execute(ctx context.Context, c Call) ([]byte, error) {
 		return nil, fmt.Errorf("execute %s: %w", c.Method, err)
 	}
 	if len(c.Canister) == 0 {
+		if c.Method == "stop_canister" && c.Kind == Update && r.st.cfg.Mainnet.StopDelay > 0 {
+			return r.stopWithDelay(ctx, c)
+		}
 		return r.st.executeMgmt(c)
 	}
 	return r.st.executeApp(c)
@@ -159,7 +178,7 @@ func (r *Replica) Status(canister []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return c.status.String(), true
+	return c.currentStatus().String(), true
 }
 
 // SetStatus forces a canister's status (fault injection, e.g. a stop that
@@ -182,7 +201,7 @@ func (r *Replica) SetStatus(canister []byte, status string) error {
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoCanister, text(canister))
 	}
-	c.status = st
+	c.status, c.stopAt = st, nil
 	return nil
 }
 

@@ -186,7 +186,7 @@ func (s *state) uploadSnapshotData(sender []byte, a args) ([]byte, error) {
 	size := uint64(len(chunk))
 	if kind == "wasm_chunk" {
 		if size > 1<<20 {
-			return nil, reject("IC0504", "Error from Wasm chunk store: Wasm chunk size %d exceeds the maximum chunk size of %d.", size, 1<<20)
+			return nil, reject(ErrCanisterContractViolation, "Error from Wasm chunk store: Wasm chunk size %d exceeds the maximum chunk size of %d.", size, 1<<20)
 		}
 		addChunk(st, chunk)
 		return emptyReply, nil

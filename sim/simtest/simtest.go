@@ -1,15 +1,12 @@
 // Package simtest starts a simulator for a test and closes it when the test
-// ends, and builds agent-go agents that talk to it.
+// ends, and builds small pure-Go agents (Client) that talk to it.
 package simtest
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
-	"github.com/aviate-labs/agent-go"
-	"github.com/aviate-labs/agent-go/identity"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -41,25 +38,4 @@ func Start(t testing.TB, opts sim.Options) *sim.Simulator {
 		}
 	})
 	return s
-}
-
-// Agent returns an agent-go agent for s that fetches the root key, signs
-// as id (the simulator's controller when id is nil), and polls quickly.
-func Agent(t testing.TB, s *sim.Simulator, id identity.Identity) *agent.Agent {
-	t.Helper()
-	if id == nil {
-		id = s.ControllerIdentity()
-	}
-	u, err := url.Parse(s.URL())
-	if err != nil {
-		t.Fatalf("simtest: simulator URL: %v", err)
-	}
-	a, err := agent.New(agent.Config{
-		ClientConfig: &agent.ClientConfig{Host: u}, FetchRootKey: true, Identity: id,
-		IngressExpiry: 2 * time.Minute, PollDelay: 10 * time.Millisecond, PollTimeout: time.Minute,
-	})
-	if err != nil {
-		t.Fatalf("simtest: agent: %v", err)
-	}
-	return a
 }

@@ -107,14 +107,18 @@ func (e *Executor) Stopped() []string {
 	return out
 }
 
-// CanisterRunning reports whether canisterID runs (runner.StatusReader).
-func (e *Executor) CanisterRunning(ctx context.Context, canisterID string) (bool, error) {
+// CanisterRunStatus returns canisterID's run status, "running" or
+// "stopped" (runner.StatusReader).
+func (e *Executor) CanisterRunStatus(ctx context.Context, canisterID string) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.call(ctx, "status:"+canisterID); err != nil {
-		return false, err
+		return "", err
 	}
-	return !e.stopped[canisterID], nil
+	if e.stopped[canisterID] {
+		return "stopped", nil
+	}
+	return "running", nil
 }
 
 // Snapshots returns the snapshot ids taken of canisterID, oldest first.

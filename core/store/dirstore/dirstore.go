@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
 const (
@@ -142,7 +142,7 @@ func (s *Store) publish(tmp, final, key string, opts store.PutOptions) error {
 			return fmt.Errorf("%w: ETag is %s, expected %s", store.ErrPreconditionFailed, cur.ETag, opts.IfMatch)
 		}
 	}
-	return os.Rename(tmp, final)
+	return platform.Rename(tmp, final)
 }
 
 func (s *Store) lock() (func(), error) {
@@ -150,7 +150,7 @@ func (s *Store) lock() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := platform.Lock(f); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -289,13 +289,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	err := platform.SyncDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return err
 }

@@ -139,6 +139,14 @@ type Status struct {
 	ModuleHash []byte
 	// MemorySize is the memory footprint in bytes.
 	MemorySize uint64
+	// Cycles is the balance (saturated at 2^64-1); HasCycles says it was
+	// present in the reply.
+	Cycles    uint64
+	HasCycles bool
+	// FreezingThreshold is settings.freezing_threshold in seconds.
+	FreezingThreshold uint64
+	// IdleCyclesBurnedPerDay is idle_cycles_burned_per_day.
+	IdleCyclesBurnedPerDay uint64
 }
 
 // DecodeStatus decodes a canister_status reply generically, so fields
@@ -186,6 +194,22 @@ func DecodeStatus(raw []byte) (Status, error) {
 	}
 	if ms := r.opt("memory_size"); ms != nil {
 		if out.MemorySize, err = toUint64(MethodCanisterStatus+".memory_size", ms); err != nil {
+			return Status{}, err
+		}
+	}
+	if cy := r.opt("cycles"); cy != nil {
+		if out.Cycles, err = toUint64Sat(MethodCanisterStatus+".cycles", cy); err != nil {
+			return Status{}, err
+		}
+		out.HasCycles = true
+	}
+	if ft := settings.opt("freezing_threshold"); ft != nil {
+		if out.FreezingThreshold, err = toUint64Sat(MethodCanisterStatus+".settings.freezing_threshold", ft); err != nil {
+			return Status{}, err
+		}
+	}
+	if ib := r.opt("idle_cycles_burned_per_day"); ib != nil {
+		if out.IdleCyclesBurnedPerDay, err = toUint64Sat(MethodCanisterStatus+".idle_cycles_burned_per_day", ib); err != nil {
 			return Status{}, err
 		}
 	}

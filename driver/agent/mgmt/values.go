@@ -119,6 +119,27 @@ func toUint64(what string, v any) (uint64, error) {
 	return 0, fmt.Errorf("%s: expected a natural number, got %T", what, v)
 }
 
+// toUint64Sat is toUint64 saturating at the largest uint64 (cycle
+// balances are nat and may exceed 64 bits in principle).
+func toUint64Sat(what string, v any) (uint64, error) {
+	var b *big.Int
+	switch n := v.(type) {
+	case idl.Nat:
+		b = n.BigInt()
+	case *big.Int:
+		b = n
+	default:
+		return toUint64(what, v)
+	}
+	if !b.IsUint64() {
+		if b.Sign() < 0 {
+			return 0, fmt.Errorf("%s: %s is negative", what, b)
+		}
+		return ^uint64(0), nil
+	}
+	return b.Uint64(), nil
+}
+
 func toBlob(what string, v any) ([]byte, error) {
 	switch b := v.(type) {
 	case []byte:

@@ -4,24 +4,21 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aviate-labs/agent-go/certification"
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/principal"
-	"github.com/fxamacker/cbor/v2"
 )
 
 // maxClockSkew is how far in the future a certified /time may lie.
 const maxClockSkew = 5 * time.Minute
 
-// verify decodes a certificate, checks its signature (and delegation)
-// against the root key for ecid, and checks that its /time is fresh.
+// verify decodes a certificate, checks its signature and delegation
+// against the root key for ecid (package certificate: both forms of
+// delegated canister ranges, ecid inside them, no nested delegation), and
+// checks that its /time is fresh.
 func (c *Client) verify(raw []byte, ecid principal.Principal) (hashtree.HashTree, error) {
-	var cert certification.Certificate
-	if err := cbor.Unmarshal(raw, &cert); err != nil {
-		return hashtree.HashTree{}, fmt.Errorf("%w: decode: %v", ErrCertificate, err)
-	}
-	if err := certification.VerifyCertificate(cert, ecid, c.cfg.RootKey); err != nil {
-		return hashtree.HashTree{}, fmt.Errorf("%w: %v", ErrCertificate, err)
+	cert, err := c.certs.Verify(raw, ecid)
+	if err != nil {
+		return hashtree.HashTree{}, fmt.Errorf("%w: %w", ErrCertificate, err)
 	}
 	if err := CheckTime(cert.Tree, c.cfg.Now(), c.cfg.MaxCertAge); err != nil {
 		return hashtree.HashTree{}, err

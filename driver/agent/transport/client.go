@@ -14,10 +14,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aviate-labs/agent-go"
 	"github.com/aviate-labs/agent-go/certification/hashtree"
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
+	"github.com/canic-backup/canic-backup/driver/agent/certificate"
+	agent "github.com/canic-backup/canic-backup/driver/agent/ingress"
 	"github.com/fxamacker/cbor/v2"
 )
 
@@ -41,11 +42,15 @@ type Config struct {
 	MaxCertAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Gate holds requests back while a Retry-After window is open; share
+	// one among every Client of a process. nil means a Gate of its own.
+	Gate *Gate
 }
 
 // Client sends signed calls and verifies their certificates.
 type Client struct {
 	cfg    Config
+	certs  *certificate.Verifier
 	v2Call atomic.Bool // the replica answered 404 to v4 call
 	v2Read atomic.Bool // the replica answered 404 to v3 read_state
 }
@@ -67,10 +72,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Gate == nil {
+		cfg.Gate = NewGate()
+	}
 	if cfg.PollDelay <= 0 {
 		cfg.PollDelay = 50 * time.Millisecond
 	}
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, certs: certificate.NewVerifier(cfg.RootKey)}, nil
 }
 
 // Sender is the principal requests are signed as.
@@ -84,13 +92,14 @@ func (c *Client) Call(ctx context.Context, canister, ecid principal.Principal, m
 	if canister.Raw == nil {
 		canister.Raw = []byte{}
 	}
+	expiry := c.cfg.Now().Add(c.cfg.IngressExpiry)
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("nonce: %w", err)
 	}
 	req := agent.Request{
 		Type: agent.RequestTypeCall, Sender: c.Sender(), Nonce: nonce,
-		IngressExpiry: uint64(c.cfg.Now().Add(c.cfg.IngressExpiry).UnixNano()),
+		IngressExpiry: uint64(expiry.UnixNano()),
 		CanisterID:    canister, MethodName: method, Arguments: arg,
 	}
 	rid, body, err := c.sign(req)
@@ -99,9 +108,9 @@ func (c *Client) Call(ctx context.Context, canister, ecid principal.Principal, m
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.PollTimeout)
 	defer cancel()
-	reply, done, err := c.submit(ctx, ecid, rid, method, body)
+	reply, done, err := c.submit(ctx, ecid, rid, method, body, expiry)
 	if done {
-		return reply, err
+		return reply, afterSubmit(method, err)
 	}
 	if err != nil && (!errors.Is(err, ErrTransient) || notSent(err)) {
 		// A definite failure, or a request that never left (the caller's
@@ -111,7 +120,8 @@ func (c *Client) Call(ctx context.Context, canister, ecid principal.Principal, m
 	// 202, or the answer was lost in transit: learn the outcome from the
 	// certified request status, resubmitting the same signed request (the
 	// same request id never executes twice) while the IC has not seen it.
-	return c.poll(ctx, ecid, rid, method, body)
+	reply, err = c.poll(ctx, ecid, rid, method, body, expiry)
+	return reply, afterSubmit(method, err)
 }
 
 // notSent reports whether err is a failure to connect: the request was
@@ -119,6 +129,9 @@ func (c *Client) Call(ctx context.Context, canister, ecid principal.Principal, m
 // deadline, as for a lost answer, would only delay the failure: with a
 // replica down, by PollTimeout per attempt).
 func notSent(err error) bool {
+	if errors.Is(err, ErrRateLimited) {
+		return true
+	}
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
 }
@@ -138,9 +151,9 @@ func (c *Client) sign(req agent.Request) (agent.RequestID, []byte, error) {
 }
 
 // submit posts the call. done reports that reply/err is the final outcome.
-func (c *Client) submit(ctx context.Context, ecid principal.Principal, rid agent.RequestID, method string, body []byte) (reply []byte, done bool, err error) {
+func (c *Client) submit(ctx context.Context, ecid principal.Principal, rid agent.RequestID, method string, body []byte, expiry time.Time) (reply []byte, done bool, err error) {
 	if !c.v2Call.Load() {
-		status, resp, err := c.post(ctx, "/api/v4/canister/"+ecid.String()+"/call", body)
+		status, resp, err := c.post(ctx, "/api/v4/canister/"+ecid.String()+"/call", body, expiry)
 		if err != nil {
 			return nil, false, err
 		}
@@ -157,7 +170,7 @@ func (c *Client) submit(ctx context.Context, ecid principal.Principal, rid agent
 		}
 	}
 	path := "/api/v2/canister/" + ecid.String() + "/call"
-	status, resp, err := c.post(ctx, path, body)
+	status, resp, err := c.post(ctx, path, body, expiry)
 	if err != nil {
 		return nil, false, err
 	}
@@ -173,7 +186,7 @@ func (c *Client) submit(ctx context.Context, ecid principal.Principal, rid agent
 		if err := cbor.Unmarshal(resp, &rej); err != nil {
 			return nil, true, fmt.Errorf("decode v2 call answer: %w", err)
 		}
-		return nil, true, &Reject{Method: method, Code: rej.Code, Message: rej.Message, ErrorCode: rej.ErrorCode}
+		return nil, true, &Reject{Method: method, Code: rej.Code, Message: rej.Message, ErrorCode: rej.ErrorCode, Uncertified: true}
 	}
 	return nil, true, &HTTPError{Endpoint: path, Status: status, Body: snippet(resp)}
 }
@@ -200,13 +213,13 @@ func (c *Client) syncAnswer(ecid principal.Principal, rid agent.RequestID, metho
 		}
 		return statusOutcome(tree, rid, method)
 	case "non_replicated_rejection":
-		return nil, &Reject{Method: method, Code: ans.Code, Message: ans.Message, ErrorCode: ans.ErrorCode}
+		return nil, &Reject{Method: method, Code: ans.Code, Message: ans.Message, ErrorCode: ans.ErrorCode, Uncertified: true}
 	}
 	return nil, fmt.Errorf("call answer has unknown status %q", ans.Status)
 }
 
 // poll reads the request status until it is final or ctx ends.
-func (c *Client) poll(ctx context.Context, ecid principal.Principal, rid agent.RequestID, method string, body []byte) ([]byte, error) {
+func (c *Client) poll(ctx context.Context, ecid principal.Principal, rid agent.RequestID, method string, body []byte, expiry time.Time) ([]byte, error) {
 	delay := c.cfg.PollDelay
 	absentSince := c.cfg.Now()
 	var last error
@@ -221,7 +234,7 @@ func (c *Client) poll(ctx context.Context, ecid principal.Principal, rid agent.R
 			if errors.Is(err, errAbsent) {
 				if c.cfg.Now().Sub(absentSince) > 2*time.Second {
 					// The IC has not seen the request: send it again.
-					_, _, _ = c.submit(ctx, ecid, rid, method, body)
+					_, _, _ = c.submit(ctx, ecid, rid, method, body, expiry)
 					absentSince = c.cfg.Now()
 				}
 			} else {
@@ -234,10 +247,15 @@ func (c *Client) poll(ctx context.Context, ecid principal.Principal, rid agent.R
 		}
 		select {
 		case <-ctx.Done():
-			if last != nil {
-				return nil, transient(ctx.Err(), "%s: no final status before the poll deadline (last error: %v)", method, last)
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, transient(ctx.Err(), "%s: polling cancelled", method)
 			}
-			return nil, transient(ctx.Err(), "%s: no final status before the poll deadline", method)
+			// The call was submitted: it may run (or have run) after we
+			// stop asking. Its outcome is unknown, not a failure.
+			if last != nil {
+				return nil, &OutcomeUnknownError{Method: method, Err: transient(nil, "no final status before the poll deadline (last error: %v)", last)}
+			}
+			return nil, &OutcomeUnknownError{Method: method, Err: transient(nil, "no final status before the poll deadline")}
 		case <-time.After(delay):
 		}
 		if delay *= 2; delay > time.Second {
@@ -284,9 +302,10 @@ func statusOutcome(tree hashtree.HashTree, rid agent.RequestID, method string) (
 
 // readStatus fetches and verifies a certificate for /request_status/<rid>.
 func (c *Client) readStatus(ctx context.Context, ecid principal.Principal, rid agent.RequestID) (hashtree.HashTree, error) {
+	expiry := c.cfg.Now().Add(c.cfg.IngressExpiry)
 	req := agent.Request{
 		Type: agent.RequestTypeReadState, Sender: c.Sender(),
-		IngressExpiry: uint64(c.cfg.Now().Add(c.cfg.IngressExpiry).UnixNano()),
+		IngressExpiry: uint64(expiry.UnixNano()),
 		Paths:         [][]hashtree.Label{{hashtree.Label("request_status"), rid[:]}},
 	}
 	_, body, err := c.sign(req)
@@ -298,7 +317,7 @@ func (c *Client) readStatus(ctx context.Context, ecid principal.Principal, rid a
 	path := ""
 	if !c.v2Read.Load() {
 		path = "/api/v3/canister/" + ecid.String() + "/read_state"
-		status, resp, err = c.post(ctx, path, body)
+		status, resp, err = c.post(ctx, path, body, expiry)
 		if err != nil {
 			return hashtree.HashTree{}, err
 		}
@@ -308,7 +327,7 @@ func (c *Client) readStatus(ctx context.Context, ecid principal.Principal, rid a
 	}
 	if c.v2Read.Load() {
 		path = "/api/v2/canister/" + ecid.String() + "/read_state"
-		status, resp, err = c.post(ctx, path, body)
+		status, resp, err = c.post(ctx, path, body, expiry)
 		if err != nil {
 			return hashtree.HashTree{}, err
 		}
@@ -326,20 +345,47 @@ func (c *Client) readStatus(ctx context.Context, ecid principal.Principal, rid a
 }
 
 // post sends body and returns the status and the whole answer. Network
-// failures match ErrTransient.
-func (c *Client) post(ctx context.Context, path string, body []byte) (int, []byte, error) {
+// failures match ErrTransient. A 429 answer means the request was not
+// forwarded: post closes the process's Gate for the Retry-After the node
+// asked (or a jittered backoff) and sends the same body again once it
+// opens, until the request's expiry (a signed request past its
+// ingress_expiry is refused) or ctx's deadline would pass, or after
+// rateLimitAttempts; then it returns a *RateLimitedError, which says the
+// request was never sent.
+func (c *Client) post(ctx context.Context, path string, body []byte, expiry time.Time) (int, []byte, error) {
+	for attempt := 1; ; attempt++ {
+		if err := c.cfg.Gate.Wait(ctx); err != nil {
+			return 0, nil, err
+		}
+		status, resp, hdr, err := c.postOnce(ctx, path, body)
+		if err != nil || status != http.StatusTooManyRequests {
+			return status, resp, err
+		}
+		ra := hdr.Get("Retry-After")
+		until := c.cfg.Gate.Block(rateLimitDelay(ra, attempt, c.cfg.Now()))
+		dl, hasDL := ctx.Deadline()
+		if attempt >= rateLimitAttempts || (!expiry.IsZero() && until.After(expiry.Add(-time.Second))) ||
+			(hasDL && until.After(dl)) {
+			return 0, nil, &RateLimitedError{Endpoint: path, Attempts: attempt, RetryAfter: ra}
+		}
+	}
+}
+
+// postOnce sends body once. 5xx answers are *HTTPError (ErrTransient); a
+// 429 is returned as a status with its headers for post to handle.
+func (c *Client) postOnce(ctx context.Context, path string, body []byte) (int, []byte, http.Header, error) {
 	u := c.cfg.URL.JoinPath(path)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/cbor")
 	resp, err := c.cfg.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+			return 0, nil, nil, ctx.Err()
 		}
-		return 0, nil, transient(err, "POST %s", path)
+		return 0, nil, nil, transient(err, "POST %s", path)
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
@@ -348,14 +394,14 @@ func (c *Client) post(ctx context.Context, path string, body []byte) (int, []byt
 	}
 	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, 16<<20)); err != nil {
 		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+			return 0, nil, nil, ctx.Err()
 		}
-		return 0, nil, transient(err, "POST %s: read answer", path)
+		return 0, nil, nil, transient(err, "POST %s: read answer", path)
 	}
-	if resp.StatusCode == 429 || resp.StatusCode >= 500 {
-		return 0, nil, &HTTPError{Endpoint: path, Status: resp.StatusCode, Body: snippet(buf.Bytes())}
+	if resp.StatusCode >= 500 {
+		return 0, nil, nil, &HTTPError{Endpoint: path, Status: resp.StatusCode, Body: snippet(buf.Bytes())}
 	}
-	return resp.StatusCode, buf.Bytes(), nil
+	return resp.StatusCode, buf.Bytes(), resp.Header, nil
 }
 
 func snippet(b []byte) string {

@@ -29,6 +29,11 @@ type Reject struct {
 	Message string
 	// ErrorCode is the IC error code such as "IC0301", empty if none.
 	ErrorCode string
+	// Uncertified marks a non-replicated rejection (v3/v4
+	// non_replicated_rejection, v2 200 with a reject body): the call was
+	// refused before execution, so it certainly did not run, and no
+	// certificate vouches for the reject.
+	Uncertified bool
 }
 
 // Error renders the reject as the IC agents do.
@@ -37,7 +42,11 @@ func (r *Reject) Error() string {
 	if ec == "" {
 		ec = "no error code"
 	}
-	return fmt.Sprintf("%s rejected: reject code %d (%s): %s", r.Method, r.Code, ec, r.Message)
+	kind := "rejected"
+	if r.Uncertified {
+		kind = "rejected before execution (uncertified)"
+	}
+	return fmt.Sprintf("%s %s: reject code %d (%s): %s", r.Method, kind, r.Code, ec, r.Message)
 }
 
 // ErrResponseLost means the call was executed but its reply is gone: the
