@@ -85,14 +85,14 @@ func backupCreate(c *cli.Context, e env) (err error) {
 		if sr, err = newStoreRun(e, sc, out, defaultBackupDir(envr.Fleet, e), c.Bool("keep-local")); err != nil {
 			return err
 		}
-		out = sr.staging
+		out = sr.Staging
 		// The fleet's lease comes before anything is planned or stopped:
 		// a refused create changes nothing.
 		if !c.Bool("dry-run") {
-			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, leasePurpose("create", sr.name)); err != nil {
+			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, archive.LeasePurpose("create", sr.Name)); err != nil {
 				return err
 			}
-			defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
+			defer func() { err = errors.Join(err, sr.Release(c.Context)) }()
 		}
 	}
 	view, err := startProgress(c, e)
@@ -150,7 +150,7 @@ func backupCreate(c *cli.Context, e env) (err error) {
 	}
 	var sink runner.ArtifactSink
 	if sr != nil {
-		if sink, err = sr.artifactSink(false); err != nil {
+		if sink, err = sr.ArtifactSink(false); err != nil {
 			return err
 		}
 	}
@@ -195,7 +195,7 @@ func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner
 	if runErr == nil {
 		if resp != nil && !resp.Complete && sr.remote() {
 			fmt.Fprintf(e.stderr, "backup %s is not published to %s until it completes: run `%s`\n",
-				sr.name, sr.sc.Store.String(), resumeCommand(c, sr.resumeArgs(row.out)))
+				sr.Name, sr.sc.Store.String(), resumeCommand(c, sr.resumeArgs(row.out)))
 		}
 		return pubErr
 	}

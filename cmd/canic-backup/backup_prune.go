@@ -191,7 +191,7 @@ func backupPrune(c *cli.Context, e env) error {
 		target = storePruneTarget(sc)
 		if stale > 0 {
 			target.stale, target.now = stale, e.now()
-			if target.live, err = liveLeaseBackups(c.Context, sc.Store, target.now); err != nil {
+			if target.live, err = archive.LiveBackups(c.Context, sc.Store, target.now); err != nil {
 				return err
 			}
 		}
@@ -208,7 +208,7 @@ func backupPrune(c *cli.Context, e env) error {
 	if stale > 0 {
 		report.Stale = stale.String()
 		if !report.DryRun {
-			n, err := abortStaleUploads(c.Context, sc.Store, target.now.Add(-stale), target.live)
+			n, err := archive.AbortStaleUploads(c.Context, sc.Store, target.now.Add(-stale), target.live)
 			report.AbortedUploads = &n
 			delErr = errors.Join(delErr, err)
 		}

@@ -7,6 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/backup"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
@@ -68,7 +71,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 		if err != nil || done {
 			return err
 		}
-		sr, dir = run, run.staging
+		sr, dir = run, run.Staging
 	}
 	if dir == "" {
 		return usagef("%s: required flag --dir is missing (or name a store's backup with --store NAME --backup NAME)", commandName(c))
@@ -80,7 +83,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 			cmd := "canic-backup backup create --out " + dir
 			if sr != nil && sr.sc != nil {
 				cmd = "canic-backup backup create --store " + sr.sc.Name
-				if sr.customStaging {
+				if sr.CustomStaging {
 					cmd += " --out " + dir
 				}
 			}
@@ -91,7 +94,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 				cmd += " --env " + v
 			}
 			where := dir
-			if sr.remote() && !sr.customStaging && removeUnplannedStaging(dir) {
+			if sr.remote() && !sr.CustomStaging && removeUnplannedStaging(dir) {
 				// The create again stages under a new name (a new time
 				// stamp), so this directory would be left forever.
 				where += " (its staging directory, which held no backup document, was removed)"
@@ -107,10 +110,10 @@ func backupResume(c *cli.Context, e env) (err error) {
 	}
 	ctx := c.Context
 	if sr != nil {
-		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, leasePurpose("resume", sr.name)); err != nil {
+		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, archive.LeasePurpose("resume", sr.Name)); err != nil {
 			return err
 		}
-		defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
+		defer func() { err = errors.Join(err, sr.Release(c.Context)) }()
 		// A run that completed but was not (fully) published only needs
 		// the publish: no executor is started.
 		complete, err := verify.ManifestExists(dir)
@@ -145,7 +148,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 	defer client.Close()
 	var sink runner.ArtifactSink
 	if sr != nil {
-		if sink, err = sr.artifactSink(sunkArtifacts(dir)); err != nil {
+		if sink, err = sr.ArtifactSink(backup.SunkArtifacts(dir)); err != nil {
 			return err
 		}
 	}
