@@ -163,10 +163,13 @@ func writePublishedEvent(e env, rep *archive.PublishReport) error {
 	return writeJSONLine(e, publishEvent{Type: "published", Result: rep})
 }
 
-// publish publishes the run's staging directory (backup.Target.Publish);
-// a failure ends with the resume command that retries it.
-func (sr *storeRun) publish(c *cli.Context) (*archive.PublishReport, error) {
-	return sr.Publish(c.Context, resumeCommand(c, sr.resumeArgs(sr.Staging)))
+// retryHint is the resume command that retries the run's publish ("" for
+// a run without a store).
+func (sr *storeRun) retryHint(c *cli.Context) string {
+	if sr == nil {
+		return ""
+	}
+	return resumeCommand(c, sr.resumeArgs(sr.Staging))
 }
 
 // publishedLine is `published NAME to STORE (N objects, X.X MiB in Y.Ys,
@@ -264,10 +267,10 @@ func resumeStoreRun(c *cli.Context, e env, cfg *config.Config) (done bool, sr *s
 	}
 }
 
-// publishOnly publishes a run that is complete in its staging directory
-// (a resume after the run finished but the publish did not).
-func publishOnly(c *cli.Context, e env, sr *storeRun) error {
-	rep, err := sr.publish(c)
+// publishOnly renders the publish of a run that was complete in its
+// staging directory (a resume after the run finished but the publish did
+// not).
+func publishOnly(c *cli.Context, e env, sr *storeRun, rep *archive.PublishReport, err error) error {
 	if rep != nil {
 		if c.Bool(flagJSONLines) {
 			err = errors.Join(err, writePublishedEvent(e, rep))

@@ -19,4 +19,3 @@ func TestStoreVerifyFailed(t *testing.T) {
 	assert.False(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeUnreadable, Err: errors.New("connection refused")}))
 	assert.False(t, storeVerifyFailed(errors.New("connection refused")))
 }
-
