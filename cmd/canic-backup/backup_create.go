@@ -112,14 +112,14 @@ func backupCreate(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	o := backup.CreateOptions{Dir: f.out, DefaultDir: defaultBackupDir(envr.Fleet, e),
-		Input: plan.CreateInput{Fleet: envr.Fleet, Network: envr.Network, RootCanisterID: envr.Root, Subtree: f.subtree, DryRun: f.dryRun, Now: e.now()},
+	o := backup.CreateOptions{Dir: f.out, DefaultDir: func() string { return defaultBackupDir(envr.Fleet, e) }, Now: e.now,
+		Input: plan.CreateInput{Fleet: envr.Fleet, Network: envr.Network, RootCanisterID: envr.Root, Subtree: f.subtree, DryRun: f.dryRun},
 		PlanError: func(err error) error {
 			return fmt.Errorf("environment %s: plan (root %s, --subtree %q): %w", envr.Name, envr.Root, f.subtree, err)
 		}}
 	var sr *storeRun
 	if sc != nil {
-		if sr, err = newStoreRun(e, sc, f.out, o.DefaultDir, f.keepLocal); err != nil {
+		if sr, err = newStoreRun(e, sc, f.out, o.DefaultDir(), f.keepLocal); err != nil {
 			return err
 		}
 		o.Target, o.Dir = sr.Target, sr.Staging

@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/plan"
@@ -77,16 +78,19 @@ type CreateOptions struct {
 	Target *Target
 	// Hold describes this process as the fleet lease's holder.
 	Hold archive.HoldOptions
-	// Input plans the backup; its Registry is filled from Discover.
+	// Input plans the backup; its Registry is filled from Discover and
+	// its Now from Now (after the discovery, as the plan is made).
 	Input plan.CreateInput
+	Now   func() time.Time
 	// Discover reads the fleet's registry through the executor. Its error
 	// is returned as is (with a lost lease joined).
 	Discover func(ctx context.Context) ([]registry.Entry, error)
 	// PlanError describes a planning failure (wraps err with the
 	// environment's context).
 	PlanError func(err error) error
-	// Dir is the backup directory; DefaultDir is used when it is empty.
-	Dir, DefaultDir string
+	// Dir is the backup directory; DefaultDir names one when it is empty.
+	Dir        string
+	DefaultDir func() string
 	// Start opens the progress view and the executor once the lease is
 	// held (not for a dry run's lease, which is never taken); its closer
 	// runs when Create returns.
@@ -121,13 +125,16 @@ func Create(ctx context.Context, o CreateOptions) (err error) {
 	}
 	in := o.Input
 	in.Registry = entries
+	if o.Now != nil {
+		in.Now = o.Now()
+	}
 	p, err := plan.Create(in)
 	if err != nil {
 		return o.PlanError(err)
 	}
 	dir := o.Dir
 	if dir == "" {
-		dir = o.DefaultDir
+		dir = o.DefaultDir()
 	}
 	if _, err := runner.Prepare(dir, p); err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/plan"
+	"github.com/canic-backup/canic-backup/core/registry"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/dirstore"
 )
@@ -136,4 +138,38 @@ func TestDeleteDirRenamesThenRemoves(t *testing.T) {
 	ents, err = os.ReadDir(target)
 	require.NoError(t, err)
 	assert.Empty(t, ents, "no .lock was written through the symlink")
+}
+
+// TestCreateTakesTheLeaseBeforeDiscoveringExceptForADryRun: the fleet
+// lease is held while the fleet is discovered (another holder is
+// refused) and released afterwards; a dry run takes no lease.
+func TestCreateTakesTheLeaseBeforeDiscoveringExceptForADryRun(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		tgt := testTarget(t, "b3")
+		discoverErr := errors.New("registry unreachable")
+		var otherErr error
+		closed := false
+		err := Create(context.Background(), CreateOptions{Target: tgt,
+			Hold:  archive.HoldOptions{Host: "h1", Purpose: archive.LeasePurpose("create", "b3")},
+			Input: plan.CreateInput{Fleet: "demo", DryRun: dryRun},
+			Start: func(context.Context) (func(), error) { return func() { closed = true }, nil },
+			Discover: func(ctx context.Context) ([]registry.Entry, error) {
+				l, _, err := archive.HoldFleet(ctx, tgt.Store, "demo", archive.HoldOptions{Host: "h2"})
+				otherErr = err
+				if err == nil {
+					require.NoError(t, l.Release(ctx))
+				}
+				return nil, discoverErr
+			}})
+		require.ErrorIs(t, err, discoverErr)
+		assert.True(t, closed, "what Start opened is closed")
+		if dryRun {
+			assert.NoError(t, otherErr, "a dry run takes no lease")
+			continue
+		}
+		require.ErrorIs(t, otherErr, store.ErrLocked, "the lease is held while discovering")
+		l, _, err := archive.HoldFleet(context.Background(), tgt.Store, "demo", archive.HoldOptions{Host: "h2"})
+		require.NoError(t, err, "released when Create returns")
+		require.NoError(t, l.Release(context.Background()))
+	}
 }
