@@ -65,7 +65,10 @@ func (r *run) perform(ctx context.Context, op *journal.BackupExecutionJournalOpe
 	switch op.Kind {
 	case plan.OpStop:
 		err = r.withTarget(op, func(id string) error {
-			return r.reconcileRunStatus(ctx, id, "stop_canister", "stopped", r.exec.StopCanister(ctx, id))
+			intent := r.intentWhileStopping(ctx, id)
+			err := r.reconcileRunStatus(ctx, id, "stop_canister", "stopped", r.exec.StopCanister(ctx, id))
+			intent(err)
+			return err
 		})
 		if err != nil {
 			err = &stopAttemptError{began: out.began, err: err}

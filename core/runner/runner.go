@@ -105,6 +105,9 @@ type run struct {
 	sums downloadSums
 	// downtime is the run's downtime record (Config.RecordDowntime).
 	downtime *Downtime
+	// intents holds the canisters whose snapshot intent this process
+	// wrote while stopping them (see intentWhileStopping).
+	intents freshIntents
 }
 
 // acceptPreflight asks the executor for preflight receipts, applies them to
