@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,4 +90,17 @@ func TestParseSize(t *testing.T) {
 	}
 	_, err := parseSize("lots")
 	assert.ErrorContains(t, err, `"lots"`)
+}
+
+// TestNetworkBoundFollowsTheIssueFormula: on the default bench fleet (7
+// children of 32 MiB, one level, 500 ms) the downtime bound is three update
+// latencies and the wall bound adds ceil(119 chunks / 56 in flight) = 3
+// latencies plus hashing.
+func TestNetworkBoundFollowsTheIssueFormula(t *testing.T) {
+	b := networkBound(options{Children: 7, Depth: 1, Size: 32 << 20, Latency: 500 * time.Millisecond})
+	assert.InDelta(t, 1.5, b.DowntimeSeconds, 1e-9)
+	assert.Equal(t, 7*17, b.Chunks)
+	assert.Equal(t, 56, b.InFlight)
+	require.Positive(t, b.HashMiBps)
+	assert.InDelta(t, 3.0+224/b.HashMiBps, b.WallSeconds, 1e-9)
 }

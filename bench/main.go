@@ -95,15 +95,25 @@ func printTable(w io.Writer, r *report) {
 	fmt.Fprintf(w, "fleet: %d canisters of %.0f MiB (plus the root), update latency %dms, query latency %dms, concurrency %d\n\n",
 		r.Canisters, r.SizeMiB, r.UpdateLatencyMS, r.QueryLatencyMS, r.Concurrency)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONTENDER\tWALL\tFLEET DOWNTIME\tPEAK RSS\tVERIFIED")
+	b := r.LowerBound
+	if b == nil {
+		b = &lowerBound{}
+	}
+	fmt.Fprintln(tw, "CONTENDER\tWALL\t(BOUND, RATIO)\tFLEET DOWNTIME\t(BOUND, RATIO)\tPEAK RSS\tVERIFIED")
 	for _, res := range r.Results {
 		verified := "-"
 		if res.Verified {
 			verified = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%.2fs\t%.2fs\t%.0f MiB\t%s\n", res.Name, res.WallSeconds, res.DowntimeSeconds, res.PeakRSSMiB, verified)
+		fmt.Fprintf(tw, "%s\t%.2fs\t(%.2fs, %.2fx)\t%.2fs\t(%.2fs, %.2fx)\t%.0f MiB\t%s\n", res.Name,
+			res.WallSeconds, b.WallSeconds, div(res.WallSeconds, b.WallSeconds),
+			res.DowntimeSeconds, b.DowntimeSeconds, div(res.DowntimeSeconds, b.DowntimeSeconds), res.PeakRSSMiB, verified)
 	}
 	_ = tw.Flush()
+	if r.LowerBound != nil {
+		fmt.Fprintf(w, "lower bound: downtime = update latency x (stop levels + 1 + start levels); wall = downtime + ceil(%d read chunks / %d in flight) x latency + hashing at %.0f MiB/s\n",
+			b.Chunks, b.InFlight, b.HashMiBps)
+	}
 	for _, res := range r.Results {
 		if isStoreContender(res.Name) {
 			fmt.Fprintf(w, "%s: %.0f MiB in %.2fs, %.1f MiB/s", res.Name, res.DataMiB, res.WallSeconds, res.MiBps)
