@@ -224,18 +224,28 @@ func (r *run) finishBatch(recorded []result, outcomes []string) error {
 			break
 		}
 	}
+	// The downtime record is written once for the group, before any
+	// finish is emitted or another operation starts.
+	timed := false
+	for i := range recorded {
+		if outcomes[i] == OutcomeCompleted && r.timing(&recorded[i].op, recorded[i].out) {
+			timed = true
+		}
+	}
+	if timed {
+		if err := r.store.writeJSON(DowntimeFile, r.downtime); err != nil {
+			return err
+		}
+	}
 	for i := range recorded {
 		res := &recorded[i]
 		op := &res.op
 		r.executed = append(r.executed, executed(op, outcomes[i]))
+		outcome, opErr := OutcomeCompleted, error(nil)
 		if outcomes[i] == OutcomeFailed {
-			r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeFailed, res.err)
-			continue
+			outcome, opErr = OutcomeFailed, res.err
 		}
-		if err := r.noteTiming(op, res.out); err != nil {
-			return err
-		}
-		r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeCompleted, nil)
+		r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, outcome, opErr)
 	}
 	return nil
 }
