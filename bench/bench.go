@@ -94,6 +94,7 @@ type report struct {
 	Ratios          []ratio           `json:"ratios"`
 	Checksum        *checksumResult   `json:"checksum,omitempty"`
 	Store           *storeRatio       `json:"store,omitempty"`
+	LowerBound      *lowerBound       `json:"lower_bound,omitempty"`
 	Command         string            `json:"command"`
 	Env             map[string]string `json:"env,omitempty"`
 }
@@ -150,6 +151,8 @@ func run(ctx context.Context, o options) (*report, error) {
 		}
 	}
 	rep.Store = storeComparison(rep.Results)
+	bound := networkBound(o)
+	rep.LowerBound = &bound
 	rep.Canisters = o.targets()
 	if o.ChecksumSize > 0 {
 		c, err := compareChecksum(ctx, filepath.Join(o.Work, "checksum"), o.ChecksumSize)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,4 +91,41 @@ func TestParseSize(t *testing.T) {
 	}
 	_, err := parseSize("lots")
 	assert.ErrorContains(t, err, `"lots"`)
+}
+
+// TestNetworkBoundFollowsTheIssueFormula: on the default bench fleet (7
+// children of 32 MiB, one level, 500 ms) the downtime bound is three update
+// latencies and the wall bound adds ceil(119 chunks / 56 in flight) = 3
+// latencies plus hashing.
+func TestNetworkBoundFollowsTheIssueFormula(t *testing.T) {
+	b := networkBound(options{Children: 7, Depth: 1, Size: 32 << 20, Latency: 500 * time.Millisecond})
+	assert.InDelta(t, 1.5, b.DowntimeSeconds, 1e-9)
+	assert.Equal(t, 7*17, b.Chunks)
+	assert.Equal(t, 56, b.InFlight)
+	require.Positive(t, b.HashMiBps)
+	assert.InDelta(t, 3.0+224/b.HashMiBps, b.WallSeconds, 1e-9)
+}
+
+func TestParseScale(t *testing.T) {
+	got, err := parseScale("100, 300,1000")
+	require.NoError(t, err)
+	assert.Equal(t, []int{100, 300, 1000}, got)
+	_, err = parseScale("100,many")
+	assert.ErrorContains(t, err, `"many"`)
+	_, err = parseScale(",")
+	assert.Error(t, err)
+}
+
+// TestStraceCallsReadsTheSummary: the calls column of strace -c, with and
+// without an errors column, summed over the names asked for.
+func TestStraceCallsReadsTheSummary(t *testing.T) {
+	out := `% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 98.00    0.100000         100      1000           fsync
+  2.00    0.002000          10        20         1 fdatasync
+  0.00    0.000000           0         7           write
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.102000          99      1027         1 total
+`
+	assert.Equal(t, 1020, straceCalls(strings.NewReader(out), "fsync", "fdatasync"))
 }

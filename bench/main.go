@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -26,6 +28,7 @@ func mainErr(args []string, stdout io.Writer) error {
 	o := options{}
 	var size, checksumSize, contenders, work string
 	var asJSON, keep bool
+	var scale string
 	fs.IntVar(&o.Children, "children", 7, "children per canister below the root")
 	fs.IntVar(&o.Depth, "depth", 1, "levels below the root")
 	fs.StringVar(&size, "size", "32MiB", "memory per canister (e.g. 1MiB, 256MiB)")
@@ -41,10 +44,14 @@ func mainErr(args []string, stdout io.Writer) error {
 	fs.StringVar(&work, "work", "", "scratch directory (default: a temporary one, removed)")
 	fs.BoolVar(&keep, "keep", false, "keep the scratch directory")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	fs.StringVar(&scale, "scale", "", "fleet sizes, e.g. 100,300,1000: back up and restore a flat fleet of each size (no latency, --size per canister, default 64KiB) and print time, journal bytes written, fsyncs, peak RSS and time per canister")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var err error
+	if scale != "" && !flagSet(fs, "size") {
+		size = "64KiB"
+	}
 	if o.Size, err = parseSize(size); err != nil {
 		return fmt.Errorf("--size: %w", err)
 	}
@@ -74,6 +81,9 @@ func mainErr(args []string, stdout io.Writer) error {
 	o.Work = work
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if scale != "" {
+		return mainScale(ctx, o, scale, asJSON, stdout)
+	}
 	rep, err := run(ctx, o)
 	if rep != nil {
 		rep.Command = "go run ./bench " + strings.Join(args, " ")
@@ -90,20 +100,63 @@ func mainErr(args []string, stdout io.Writer) error {
 	return err
 }
 
+// flagSet reports whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// mainScale is `bench --scale`.
+func mainScale(ctx context.Context, o options, scale string, asJSON bool, stdout io.Writer) error {
+	sizes, err := parseScale(scale)
+	if err != nil {
+		return fmt.Errorf("--scale: %w", err)
+	}
+	if o.Bin == "" {
+		o.Bin = filepath.Join(o.Work, "canic-backup")
+		build := exec.CommandContext(ctx, "go", "build", "-o", o.Bin, "github.com/canic-backup/canic-backup/cmd/canic-backup")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build canic-backup: %w: %s", err, out)
+		}
+	}
+	rs, err := runScale(ctx, o, sizes)
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(rs); jerr != nil {
+			return jerr
+		}
+	} else {
+		printScale(stdout, rs, float64(o.Size)/(1<<20))
+	}
+	return err
+}
+
 // printTable renders the report for humans.
 func printTable(w io.Writer, r *report) {
 	fmt.Fprintf(w, "fleet: %d canisters of %.0f MiB (plus the root), update latency %dms, query latency %dms, concurrency %d\n\n",
 		r.Canisters, r.SizeMiB, r.UpdateLatencyMS, r.QueryLatencyMS, r.Concurrency)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONTENDER\tWALL\tFLEET DOWNTIME\tPEAK RSS\tVERIFIED")
+	b := r.LowerBound
+	if b == nil {
+		b = &lowerBound{}
+	}
+	fmt.Fprintln(tw, "CONTENDER\tWALL\t(BOUND, RATIO)\tFLEET DOWNTIME\t(BOUND, RATIO)\tPEAK RSS\tVERIFIED")
 	for _, res := range r.Results {
 		verified := "-"
 		if res.Verified {
 			verified = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%.2fs\t%.2fs\t%.0f MiB\t%s\n", res.Name, res.WallSeconds, res.DowntimeSeconds, res.PeakRSSMiB, verified)
+		fmt.Fprintf(tw, "%s\t%.2fs\t(%.2fs, %.2fx)\t%.2fs\t(%.2fs, %.2fx)\t%.0f MiB\t%s\n", res.Name,
+			res.WallSeconds, b.WallSeconds, div(res.WallSeconds, b.WallSeconds),
+			res.DowntimeSeconds, b.DowntimeSeconds, div(res.DowntimeSeconds, b.DowntimeSeconds), res.PeakRSSMiB, verified)
 	}
 	_ = tw.Flush()
+	if r.LowerBound != nil {
+		fmt.Fprintf(w, "lower bound: downtime = update latency x (stop levels + 1 + start levels); wall = downtime + ceil(%d read chunks / %d in flight) x latency + hashing at %.0f MiB/s\n",
+			b.Chunks, b.InFlight, b.HashMiBps)
+	}
 	for _, res := range r.Results {
 		if isStoreContender(res.Name) {
 			fmt.Fprintf(w, "%s: %.0f MiB in %.2fs, %.1f MiB/s", res.Name, res.DataMiB, res.WallSeconds, res.MiBps)

@@ -119,15 +119,23 @@ func (r BackupExecutionOperationReceipt) Clone() BackupExecutionOperationReceipt
 
 // Operation returns the operation with sequence seq, or nil.
 func (j *BackupExecutionJournal) Operation(seq uint64) *BackupExecutionJournalOperation {
-	for i := range j.Operations {
-		if j.Operations[i].Sequence == seq {
-			return &j.Operations[i]
-		}
+	if i, err := j.operationIndex(seq); err == nil {
+		return &j.Operations[i]
 	}
 	return nil
 }
 
+// operationIndex finds the operation with sequence seq. Journals the tool
+// writes hold operation seq at index seq (Validate requires sequences
+// 0..len-1, each once), so that index is looked at first: a linear search
+// for each of Validate's receipts made every journal update cost the square
+// of the fleet. Otherwise (an array in another order) the first match wins.
+// Only an invalid journal (duplicate sequences, which Validate refuses
+// before it looks at a receipt) could hold another operation with seq.
 func (j *BackupExecutionJournal) operationIndex(seq uint64) (int, error) {
+	if seq < uint64(len(j.Operations)) && j.Operations[seq].Sequence == seq {
+		return int(seq), nil
+	}
 	for i := range j.Operations {
 		if j.Operations[i].Sequence == seq {
 			return i, nil

@@ -263,3 +263,22 @@ func TestFromPlanRejectsInvalidPlan(t *testing.T) {
 	require.ErrorAs(t, err, &je)
 	assert.NotNil(t, errors.Unwrap(err), "the plan error is wrapped")
 }
+
+// TestOperationFindsBySequenceInAnyOrder: the constant-time lookup (operation
+// seq at index seq) and the scan of an array in another order give the
+// operation with that sequence; an unknown one is nil.
+func TestOperationFindsBySequenceInAnyOrder(t *testing.T) {
+	ordered := &BackupExecutionJournal{Operations: []BackupExecutionJournalOperation{
+		{Sequence: 0, OperationID: "a"}, {Sequence: 1, OperationID: "b"}, {Sequence: 2, OperationID: "c"}}}
+	shuffled := &BackupExecutionJournal{Operations: []BackupExecutionJournalOperation{
+		{Sequence: 2, OperationID: "c"}, {Sequence: 0, OperationID: "a"}, {Sequence: 1, OperationID: "b"}}}
+	for _, j := range []*BackupExecutionJournal{ordered, shuffled} {
+		for seq, id := range []string{"a", "b", "c"} {
+			op := j.Operation(uint64(seq))
+			require.NotNil(t, op, seq)
+			assert.Equal(t, id, op.OperationID)
+			assert.Equal(t, uint64(seq), op.Sequence)
+		}
+		assert.Nil(t, j.Operation(3))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/canic-backup/canic-backup/core/journal"
+	"github.com/canic-backup/canic-backup/core/plan"
 )
 
 // result is a finished operation, sent from its worker to the run.
@@ -21,10 +22,12 @@ type result struct {
 // fleetOrdering admits is marked pending and handed to a worker, up to the
 // caps of its pool. The journals stay the run goroutine's: workers perform
 // executor calls and download-journal steps (serialized by downloadMu) and
-// send their result back; the run records receipts one at a time, each
-// persisted atomically before the next is recorded. After a failure no
-// operation is started, those in flight are awaited and recorded, and the
-// canisters left stopped are restarted.
+// send their result back. The run commits in groups: the receipts of every
+// result waiting, and the pending marks of the operations they admit, are
+// persisted in one atomic journal write, before their finish is emitted and
+// before any admitted operation starts. After a failure no operation is
+// started, those in flight are awaited and recorded, and the canisters left
+// stopped are restarted.
 func (r *run) loopConcurrent(ctx context.Context) (*Response, error) {
 	if err := r.prepareRetries(ctx); err != nil {
 		return r.response(false), err
@@ -37,40 +40,67 @@ func (r *run) loopConcurrent(ctx context.Context) (*Response, error) {
 		failed   []*journal.BackupExecutionJournalOperation
 		failErrs []error
 		writeErr error
+		recorded []result // receipts recorded, not yet persisted
+		outcomes []string
 	)
 	stopping := func() bool { return len(failed) > 0 || writeErr != nil || ctx.Err() != nil }
 	for {
+		var admitted []journal.BackupExecutionJournalOperation
+		marked := false
 		if !stopping() {
-			if err := r.launch(ctx, ord, inflight, busy, results); err != nil {
+			var err error
+			if admitted, marked, err = r.admit(ord, inflight, busy, len(recorded)); err != nil {
 				writeErr = err
 			}
 		}
+		if writeErr == nil && (marked || len(recorded) > 0) {
+			if err := r.store.writeExecution(r.journal); err != nil {
+				writeErr = err
+			}
+		}
+		if writeErr == nil {
+			if err := r.finishBatch(recorded, outcomes); err != nil {
+				writeErr = err
+			} else {
+				r.startWorkers(ctx, admitted, inflight, results)
+			}
+		}
+		recorded, outcomes = nil, nil
 		if len(inflight) == 0 {
 			break
 		}
-		res := <-results
-		delete(inflight, res.op.Sequence)
-		busy[poolOf(res.op.Kind)]--
-		op := res.op
-		if res.err == nil {
-			refused, err := r.complete(&op, res.out)
-			if err != nil {
-				writeErr = errors.Join(writeErr, err)
-				continue
+		// Group commit: every result already waiting is recorded with
+		// this one.
+		batch := []result{<-results}
+	drain:
+		for {
+			select {
+			case more := <-results:
+				batch = append(batch, more)
+			default:
+				break drain
 			}
-			if refused == nil {
-				continue
-			}
-			res.err = refused
 		}
-		if err := r.recordFailure(&op, res.err); err != nil {
-			writeErr = errors.Join(writeErr, err)
+		for _, res := range batch {
+			delete(inflight, res.op.Sequence)
+			busy[poolOf(res.op.Kind)]--
+		}
+		if writeErr != nil {
 			continue
 		}
-		failed = append(failed, r.journal.Operation(op.Sequence))
-		// Every failure is reported, in the order they happened (one
-		// failure is returned as it is).
-		failErrs = append(failErrs, res.err)
+		var err error
+		if recorded, outcomes, err = r.recordBatch(batch); err != nil {
+			writeErr = err
+			continue
+		}
+		for i, res := range recorded {
+			if outcomes[i] == OutcomeFailed {
+				failed = append(failed, r.journal.Operation(res.op.Sequence))
+				// Every failure is reported, in the order they happened
+				// (one failure is returned as it is).
+				failErrs = append(failErrs, res.err)
+			}
+		}
 	}
 	var failErr error
 	switch len(failErrs) {
@@ -106,15 +136,13 @@ func (r *run) capOf(p pool) int {
 	return r.cfg.Concurrency
 }
 
-// launch starts every operation that is admitted now and fits its pool.
-// The admitted operations are marked pending together and persisted in one
-// atomic journal write before any of them starts. It returns only failed
-// journal writes.
-func (r *run) launch(ctx context.Context, ord fleetOrdering, inflight map[uint64]bool, busy map[pool]int, results chan<- result) error {
-	var batch []journal.BackupExecutionJournalOperation
-	marked := false
+// admit marks pending, in the journal in memory, every operation that is
+// admitted now and fits its pool, and returns them; marked reports whether
+// the journal changed (the caller persists it before starting any).
+// finished counts operations recorded but not yet in r.executed.
+func (r *run) admit(ord fleetOrdering, inflight map[uint64]bool, busy map[pool]int, finished int) (batch []journal.BackupExecutionJournalOperation, marked bool, err error) {
 	for _, op := range r.journal.RunnableOperations() {
-		if r.cfg.MaxSteps > 0 && len(r.executed)+len(inflight)+len(batch) >= r.cfg.MaxSteps {
+		if r.cfg.MaxSteps > 0 && len(r.executed)+finished+len(inflight)+len(batch) >= r.cfg.MaxSteps {
 			break
 		}
 		p := poolOf(op.Kind)
@@ -130,7 +158,7 @@ func (r *run) launch(ctx context.Context, ord fleetOrdering, inflight map[uint64
 		if op.State != journal.StatePending {
 			at := r.cfg.marker()
 			if err := r.journal.MarkOperationPendingWith(ord, op.Sequence, &at); err != nil {
-				return err
+				return nil, marked, err
 			}
 			marked = true
 		}
@@ -140,11 +168,12 @@ func (r *run) launch(ctx context.Context, ord fleetOrdering, inflight map[uint64
 			break
 		}
 	}
-	if marked {
-		if err := r.store.writeExecution(r.journal); err != nil {
-			return err
-		}
-	}
+	return batch, marked, nil
+}
+
+// startWorkers emits the start of each admitted operation and hands it to
+// a worker goroutine.
+func (r *run) startWorkers(ctx context.Context, batch []journal.BackupExecutionJournalOperation, inflight map[uint64]bool, results chan<- result) {
 	for _, op := range batch {
 		r.emitOperation(EventOperationStarted, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, "", nil)
 		inflight[op.Sequence] = true
@@ -157,22 +186,67 @@ func (r *run) launch(ctx context.Context, ord fleetOrdering, inflight map[uint64
 			results <- result{op: op, out: out, err: err}
 		}(op)
 	}
-	return nil
 }
 
-// recordFailure records err as the failure of op and emits its finish.
-func (r *run) recordFailure(op *journal.BackupExecutionJournalOperation, opErr error) error {
-	r.noteFailedStop(op, opErr)
-	r.executed = append(r.executed, executed(op, OutcomeFailed))
-	at := r.cfg.marker()
-	receipt := journal.FailedReceipt(r.journal, op, &at, opErr.Error())
-	if err := r.journal.RecordOperationReceipt(receipt); err != nil {
-		return fmt.Errorf("record failure of operation %d: %w", op.Sequence, err)
+// recordBatch records the receipts of finished operations (completed, or
+// failed when refused by the journal or by their error) in the journal in
+// memory, and returns them with their outcomes; err is a journal error.
+func (r *run) recordBatch(batch []result) (recorded []result, outcomes []string, err error) {
+	outcomes = make([]string, len(batch))
+	for i := range batch {
+		res := &batch[i]
+		if res.err == nil {
+			refused := r.journal.RecordOperationReceipt(r.receipt(&res.op, res.out))
+			if refused == nil {
+				outcomes[i] = OutcomeCompleted
+				continue
+			}
+			res.err = refused
+		}
+		r.noteFailedStop(&res.op, res.err)
+		at := r.cfg.marker()
+		receipt := journal.FailedReceipt(r.journal, &res.op, &at, res.err.Error())
+		if err := r.journal.RecordOperationReceipt(receipt); err != nil {
+			return nil, nil, fmt.Errorf("record failure of operation %d: %w", res.op.Sequence, err)
+		}
+		outcomes[i] = OutcomeFailed
 	}
-	if err := r.store.writeExecution(r.journal); err != nil {
-		return err
+	return batch, outcomes, nil
+}
+
+// finishBatch runs what follows the persistence of recorded receipts:
+// the stops-completed kill point (once per write), downtime, executed
+// operations and finish events, in the order the results came.
+func (r *run) finishBatch(recorded []result, outcomes []string) error {
+	for i := range recorded {
+		if outcomes[i] == OutcomeCompleted && recorded[i].op.Kind == plan.OpStop {
+			r.hitStopsCompleted(&recorded[i].op)
+			break
+		}
 	}
-	r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, OutcomeFailed, opErr)
+	// The downtime record is written once for the group, before any
+	// finish is emitted or another operation starts.
+	timed := false
+	for i := range recorded {
+		if outcomes[i] == OutcomeCompleted && r.timing(&recorded[i].op, recorded[i].out) {
+			timed = true
+		}
+	}
+	if timed {
+		if err := r.store.writeJSON(DowntimeFile, r.downtime); err != nil {
+			return err
+		}
+	}
+	for i := range recorded {
+		res := &recorded[i]
+		op := &res.op
+		r.executed = append(r.executed, executed(op, outcomes[i]))
+		outcome, opErr := OutcomeCompleted, error(nil)
+		if outcomes[i] == OutcomeFailed {
+			outcome, opErr = OutcomeFailed, res.err
+		}
+		r.emitOperation(EventOperationFinished, op.Sequence, op.OperationID, op.Kind, op.TargetCanisterID, outcome, opErr)
+	}
 	return nil
 }
 

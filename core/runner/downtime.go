@@ -63,23 +63,29 @@ type manifestDocument struct {
 	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
-// noteTiming records the downtime bounds of a completed stop or start.
-// Run goroutine only.
+// noteTiming records the downtime bounds of a completed stop or start
+// and writes the downtime record. Run goroutine only.
 func (r *run) noteTiming(op *journal.BackupExecutionJournalOperation, out outcome) error {
-	if !r.cfg.RecordDowntime || op.TargetCanisterID == nil {
+	if !r.timing(op, out) {
 		return nil
+	}
+	return r.store.writeJSON(DowntimeFile, r.downtime)
+}
+
+// timing records the downtime bounds of a completed stop or start in
+// memory and reports whether the record changed (the caller writes it).
+func (r *run) timing(op *journal.BackupExecutionJournalOperation, out outcome) bool {
+	if !r.cfg.RecordDowntime || op.TargetCanisterID == nil {
+		return false
 	}
 	switch op.Kind {
 	case plan.OpStop:
 		r.downtime.stopRequested(*op.TargetCanisterID, out.began)
+		return true
 	case plan.OpStart:
-		if !r.downtime.started(*op.TargetCanisterID, out.ended) {
-			return nil
-		}
-	default:
-		return nil
+		return r.downtime.started(*op.TargetCanisterID, out.ended)
 	}
-	return r.store.writeJSON(DowntimeFile, r.downtime)
+	return false
 }
 
 // noteRestart records that compensation started id at t.

@@ -65,7 +65,10 @@ func (r *run) perform(ctx context.Context, op *journal.BackupExecutionJournalOpe
 	switch op.Kind {
 	case plan.OpStop:
 		err = r.withTarget(op, func(id string) error {
-			return r.reconcileRunStatus(ctx, id, "stop_canister", "stopped", r.exec.StopCanister(ctx, id))
+			intent := r.intentWhileStopping(ctx, id)
+			err := r.reconcileRunStatus(ctx, id, "stop_canister", "stopped", r.exec.StopCanister(ctx, id))
+			intent(err)
+			return err
 		})
 		if err != nil {
 			err = &stopAttemptError{began: out.began, err: err}
@@ -137,21 +140,31 @@ func (r *run) withTarget(op *journal.BackupExecutionJournalOperation, f func(str
 func (r *run) updateDownload(create bool, f func(dj *journal.DownloadJournal, created bool) error) error {
 	r.downloadMu.Lock()
 	defer r.downloadMu.Unlock()
-	var dj *journal.DownloadJournal
+	// r.download is the journal as last written by this run (reading and
+	// validating the whole file again for every step grew with the
+	// fleet); it is dropped whenever memory and disk may differ.
+	dj := r.download
+	r.download = nil
 	created := false
-	if r.store.exists(DownloadJournalFile) || !create {
-		var err error
-		if dj, err = r.store.readDownload(); err != nil {
-			return err
+	if dj == nil {
+		if r.store.exists(DownloadJournalFile) || !create {
+			var err error
+			if dj, err = r.store.readDownload(); err != nil {
+				return err
+			}
+		} else {
+			hash := r.plan.TopologyHashBeforeQuiesce
+			dj, created = journal.NewDownloadJournal(r.plan.RunID, &hash), true
 		}
-	} else {
-		hash := r.plan.TopologyHashBeforeQuiesce
-		dj, created = journal.NewDownloadJournal(r.plan.RunID, &hash), true
 	}
 	if err := f(dj, created); err != nil {
 		return err
 	}
-	return r.store.writeDownload(dj)
+	if err := r.store.writeDownload(dj); err != nil {
+		return err
+	}
+	r.download = dj
+	return nil
 }
 
 // createSnapshot snapshots the target and records a Created artifact in the
@@ -327,6 +340,9 @@ func (r *run) verifyArtifact(ctx context.Context, op *journal.BackupExecutionJou
 // makes sure the sink holds it), marks it Durable, then writes the
 // manifest.
 func (r *run) finalize(ctx context.Context, op *journal.BackupExecutionJournalOperation) error {
+	r.downloadMu.Lock()
+	r.download = nil // finalize runs alone and writes the file itself
+	r.downloadMu.Unlock()
 	dj, err := r.store.readDownload()
 	if err != nil {
 		return err

@@ -101,10 +101,16 @@ type run struct {
 	// downloadMu serializes read-change-write cycles of the download
 	// journal (operations may run concurrently).
 	downloadMu sync.Mutex
+	// download caches the download journal as this run last wrote it
+	// (under downloadMu; nil: read it from disk).
+	download *journal.DownloadJournal
 	// sums holds the file digests of this run's downloads.
 	sums downloadSums
 	// downtime is the run's downtime record (Config.RecordDowntime).
 	downtime *Downtime
+	// intents holds the canisters whose snapshot intent this process
+	// wrote while stopping them (see intentWhileStopping).
+	intents freshIntents
 }
 
 // acceptPreflight asks the executor for preflight receipts, applies them to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/canic-backup/canic-backup/core/layout"
 )
@@ -37,6 +38,11 @@ func (r *run) snapshotBefore(ctx context.Context, id string) (string, error) {
 	if !ok {
 		return "", nil
 	}
+	if r.intents.take(id) && r.store.exists(intentName(id)) {
+		// Written by this process while the canister was being stopped,
+		// and no take has been sent since: nothing to reconcile.
+		return "", nil
+	}
 	now, err := lister.ListSnapshots(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("list snapshots of %s: %w", id, err)
@@ -52,6 +58,66 @@ func (r *run) snapshotBefore(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	return "", layout.WriteJSONAtomic(r.store.path(intentName(id)), snapshotIntent{CanisterID: id, Before: now})
+}
+
+// freshIntents records the canisters whose snapshot intent this process
+// wrote during their stop. It is safe for concurrent use.
+type freshIntents struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (f *freshIntents) add(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ids == nil {
+		f.ids = map[string]bool{}
+	}
+	f.ids[id] = true
+}
+
+// take reports whether id's intent is fresh, and forgets it: a second
+// attempt (a retry after a failed take) lists again.
+func (f *freshIntents) take(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ok := f.ids[id]
+	delete(f.ids, id)
+	return ok
+}
+
+// intentWhileStopping lists id's snapshots and writes its snapshot intent
+// while stop_canister runs, so the snapshot phase (inside the fleet's
+// downtime window) does not wait one more update call for the listing.
+// It does so only when the executor can list and no intent exists yet (an
+// existing one may belong to a take an earlier run sent; the snapshot
+// step reconciles it as before). The returned function waits for the
+// listing; given the stop's error, it removes an intent written for a
+// canister that did not stop, so it cannot outlive the attempt. A failed
+// listing or write is not an error: the snapshot step lists again.
+func (r *run) intentWhileStopping(ctx context.Context, id string) func(stopErr error) {
+	lister, ok := r.exec.(SnapshotLister)
+	if !ok || r.store.exists(intentName(id)) {
+		return func(error) {}
+	}
+	done := make(chan bool, 1)
+	go func() {
+		now, err := lister.ListSnapshots(ctx, id)
+		if err == nil {
+			err = layout.WriteJSONAtomic(r.store.path(intentName(id)), snapshotIntent{CanisterID: id, Before: now})
+		}
+		done <- err == nil
+	}()
+	return func(stopErr error) {
+		if !<-done {
+			return
+		}
+		if stopErr != nil {
+			_ = os.Remove(r.store.path(intentName(id)))
+			return
+		}
+		r.intents.add(id)
+	}
 }
 
 // snapshotRecorded removes the intent of id once its snapshot is recorded.

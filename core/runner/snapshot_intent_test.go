@@ -95,3 +95,50 @@ func TestNoRestartOnFailureLeavesCanistersForRecover(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, exec.Stopped(), "recover started them from the journal")
 }
+
+// countingLister is memexec with ListSnapshots, counting the listings of
+// each canister.
+type countingLister struct {
+	*memexec.Executor
+	mu    sync.Mutex
+	lists map[string]int
+}
+
+func (e *countingLister) ListSnapshots(_ context.Context, id string) ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lists == nil {
+		e.lists = map[string]int{}
+	}
+	e.lists[id]++
+	return e.Snapshots(id), nil
+}
+
+// TestSnapshotIntentIsWrittenWhileStopping: the intent's listing runs
+// alongside stop_canister, so the snapshot step inside the downtime window
+// sends no listing of its own: one listing per canister in a whole run,
+// and no intent left behind.
+func TestSnapshotIntentIsWrittenWhileStopping(t *testing.T) {
+	dir := goldenDir(t)
+	exec := &countingLister{Executor: goldenExecutor()}
+	resp, err := runner.Run(context.Background(), goldenConfig(dir), exec)
+	require.NoError(t, err)
+	require.True(t, resp.Complete)
+	for _, id := range []string{rootID, appID, hubID} {
+		assert.Equal(t, 1, exec.lists[id], "listings of %s", id)
+		assert.Len(t, exec.Snapshots(id), 1, id)
+		assert.NoFileExists(t, filepath.Join(dir, ".snapshot-intent-"+id+".json"))
+	}
+}
+
+// TestFailedStopLeavesNoIntent: an intent written while a stop that then
+// failed is removed, so no record outlives the attempt it was made for.
+func TestFailedStopLeavesNoIntent(t *testing.T) {
+	dir := goldenDir(t)
+	exec := &countingLister{Executor: goldenExecutor()}
+	exec.FailNext("stop:"+appID, &runner.CommandError{Status: "icp", Message: "boom"})
+	_, err := runner.Run(context.Background(), goldenConfig(dir), exec)
+	require.Error(t, err)
+	assert.Equal(t, 1, exec.lists[appID], "the intent was listed while stopping")
+	assert.NoFileExists(t, filepath.Join(dir, ".snapshot-intent-"+appID+".json"))
+}
