@@ -14,10 +14,10 @@ import (
 
 	"github.com/aviate-labs/agent-go/principal"
 
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/driver/agent/mgmt"
 	"github.com/canic-backup/canic-backup/pluginapi"
 
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
@@ -111,7 +111,7 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 	if err := rec.write(recPath); err != nil {
 		return res, err
 	}
-	if err := layout.WriteFileAtomic(metaPath, metaJSON, 0o644); err != nil {
+	if err := atomicfile.WriteFile(metaPath, metaJSON, 0o644); err != nil {
 		return res, err
 	}
 	// Every file's digest is computed from the bytes as they are written.
@@ -148,7 +148,7 @@ func (e *Executor) download(ctx context.Context, c principal.Principal, sid []by
 		if err != nil {
 			return res, err
 		}
-		if err := layout.WriteFileAtomic(p, data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 			return res, err
 		}
 		sums.addBytes(chunkStoreDir+"/"+name, data)

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
+	"github.com/canic-backup/canic-backup/internal/flock"
 	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
@@ -145,17 +147,7 @@ func (s *Store) publish(tmp, final, key string, opts store.PutOptions) error {
 	return platform.Rename(tmp, final)
 }
 
-func (s *Store) lock() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.root, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := platform.Lock(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { f.Close() }, nil // closing the descriptor releases the flock
-}
+func (s *Store) lock() (func(), error) { return flock.Wait(filepath.Join(s.root, lockFile)) }
 
 // info stats path and returns its info, reading (or computing) its digest.
 func (s *Store) info(key, path string) (store.ObjectInfo, error) {
@@ -289,7 +281,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func syncDir(dir string) error {
-	err := platform.SyncDir(dir)
+	err := atomicfile.SyncDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
