@@ -15,6 +15,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/internal/atomicfile"
+	"github.com/canic-backup/canic-backup/internal/ctxio"
 	"github.com/canic-backup/canic-backup/internal/flock"
 	"github.com/canic-backup/canic-backup/internal/platform"
 )
@@ -58,19 +59,6 @@ func (s *Store) opErr(op, key string, err error) error {
 	return &store.OpError{Store: s.String(), Op: op, Key: key, Err: err}
 }
 
-// ctxReader fails reads once ctx is done, so a long copy stops promptly.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Put streams r to a temporary file and publishes it under key.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.PutOptions) (store.ObjectInfo, error) {
 	if err := store.ValidateKey(key); err != nil {
@@ -83,7 +71,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // no-op after a rename; the link case leaves it
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxio.NewReader(ctx, r))
 	if err == nil {
 		err = tmp.Sync()
 	}
