@@ -237,7 +237,7 @@ func (s *suite) lifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, snap.ID, res.SnapshotID)
 	assert.Zero(t, res.ResumedBytes, "a download into an empty directory resumes nothing")
-	for _, f := range []string{"metadata.json", "wasm_module.bin", "wasm_memory.bin", "stable_memory.bin"} {
+	for _, f := range pluginapi.SnapshotFiles() {
 		assert.FileExists(t, filepath.Join(full, f))
 	}
 	require.GreaterOrEqual(t, len(events), 2, "DownloadSnapshot reports progress (the fixture must be large enough)")
