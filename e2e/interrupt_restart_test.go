@@ -4,10 +4,12 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,24 +21,75 @@ import (
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
+// syncBuffer is a bytes.Buffer the test may read while the process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// pausedRun is a `backup create` paused right after its stops.
+type pausedRun struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	pause          string
+}
+
 // pausedCreate starts `backup create` into out, paused right after every
 // stop completed (killpoint.RunnerStopsCompleted with a pause file), and
 // returns once the pause is reached and every child is stopped.
-func pausedCreate(t *testing.T, f *fleet, out string) (cmd *exec.Cmd, stdout, stderr *bytes.Buffer, pause string) {
+func pausedCreate(t *testing.T, f *fleet, out string) *pausedRun {
 	t.Helper()
-	pause = filepath.Join(t.TempDir(), "paused")
-	cmd, stdout, stderr = command(t, f.dir, []string{
-		killpoint.EnvKill + "=main/" + killpoint.RunnerStopsCompleted + ":1",
-		killpoint.EnvPause + "=" + pause,
-	}, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
+	p := &pausedRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, pause: filepath.Join(t.TempDir(), "paused")}
+	p.cmd = exec.Command(canicBin, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
+	p.cmd.Dir = f.dir
+	p.cmd.Env = append(os.Environ(), "CANIC_BACKUP_LOG=",
+		killpoint.EnvKill+"=main/"+killpoint.RunnerStopsCompleted+":1", killpoint.EnvPause+"="+p.pause)
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	require.NoError(t, p.cmd.Start())
 	require.Eventually(t, func() bool {
-		_, err := os.Stat(pause)
+		_, err := os.Stat(p.pause)
 		return err == nil
-	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", stderr)
+	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", p.stderr)
 	for id, st := range statuses(t, f.s, f.children...) {
 		require.Equal(t, "stopped", st, "%s is stopped at the pause", id)
 	}
-	return cmd, stdout, stderr, pause
+	return p
+}
+
+// resume lets the paused run go on and waits (at most 3 minutes) for it.
+func (p *pausedRun) resume(t *testing.T) result {
+	t.Helper()
+	require.NoError(t, os.Remove(p.pause))
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-done
+		t.Fatalf("backup create timed out\nstderr:\n%s", p.stderr)
+	}
+	r := result{stdout: p.stdout.String(), stderr: p.stderr.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return r
 }
 
 // interruptedReason returns the failure reasons the journal of dir records.
@@ -63,13 +116,12 @@ func TestSignalAfterStopsRestartsEveryCanister(t *testing.T) {
 			f := startFleet(t, 64<<10)
 			before := digests(t, f.s, f.children...)
 			out := filepath.Join(f.dir, "backup")
-			cmd, stdout, stderr, pause := pausedCreate(t, f, out)
-			require.NoError(t, cmd.Process.Signal(sig))
+			p := pausedCreate(t, f, out)
+			require.NoError(t, p.cmd.Process.Signal(sig))
 			// The signal is handled while the run is paused; then it goes on.
-			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "canic-backup: ") },
+			require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), "canic-backup: ") },
 				time.Minute, 5*time.Millisecond, "the signal is acknowledged")
-			require.NoError(t, os.Remove(pause))
-			r := wait(t, cmd, stdout, stderr)
+			r := p.resume(t)
 
 			require.NotEqual(t, 0, r.code, r.String())
 			assert.NotEqual(t, 4, r.code, "nothing is left stopped: %s", r.String())
@@ -122,12 +174,11 @@ func TestFullDiskDuringStopsRestartsEveryCanister(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	out := filepath.Join(mnt, "backup")
-	cmd, stdout, stderr, pause := pausedCreate(t, f, out)
+	p := pausedCreate(t, f, out)
 
 	filler := filepath.Join(mnt, "filler")
 	fillDisk(t, filler)
-	require.NoError(t, os.Remove(pause))
-	r := wait(t, cmd, stdout, stderr)
+	r := p.resume(t)
 
 	require.NotEqual(t, 0, r.code, r.String())
 	assert.Contains(t, r.stderr, "no space left on device", r.String())

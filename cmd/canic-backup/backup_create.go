@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/canic-backup/canic-backup/core/backup"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/timestamp"
 	"github.com/canic-backup/canic-backup/pluginapi"
+	"github.com/canic-backup/canic-backup/pluginapi/host"
 )
 
 // backupCreateCommand is `backup create`: discover the fleet through the
@@ -59,12 +63,43 @@ func defaultBackupDir(fleet string, e env) string {
 	return filepath.Join("backups", "fleet-"+plan.FileSafeComponent(fleet)+"-"+timestamp.DirectoryStamp(e.now()))
 }
 
-func backupCreate(c *cli.Context, e env) (err error) {
+// runFlags are the flags of the backup commands that run a plan, bound
+// once from the command line.
+type runFlags struct {
+	maxSteps    int
+	retryFailed bool
+	noRestart   bool
+	dryRun      bool
+	keepLocal   bool
+	subtree     string
+	out         string
+}
+
+// bindRunFlags reads the run flags of c; a negative --max-steps is a usage
+// error.
+func bindRunFlags(c *cli.Context) (runFlags, error) {
+	f := runFlags{maxSteps: c.Int("max-steps"), retryFailed: c.Bool("retry-failed"), noRestart: c.Bool("no-restart-on-failure"),
+		dryRun: c.Bool("dry-run"), keepLocal: c.Bool("keep-local"), subtree: c.String("subtree"), out: c.String("out")}
+	if f.maxSteps < 0 {
+		return f, usagef("%s: --max-steps must be >= 0, got %d", commandName(c), f.maxSteps)
+	}
+	return f, nil
+}
+
+// runnerConfig is the engine's configuration for a run of dir with the
+// bound flags.
+func (f runFlags) runnerConfig(e env, dir string, view *runView, concurrency int, recordDowntime bool) runner.Config {
+	return runner.Config{Dir: dir, MaxSteps: f.maxSteps, RetryFailed: f.retryFailed, Clock: e.now, NoRestartOnFailure: f.noRestart,
+		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: recordDowntime}
+}
+
+func backupCreate(c *cli.Context, e env) error {
 	if err := leafArgs(c); err != nil {
 		return err
 	}
-	if c.Int("max-steps") < 0 {
-		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	f, err := bindRunFlags(c)
+	if err != nil {
+		return err
 	}
 	cfg, envr, ex, err := selectEnvironment(c, e)
 	if err != nil {
@@ -78,86 +113,73 @@ func backupCreate(c *cli.Context, e env) (err error) {
 	if err != nil {
 		return err
 	}
-	ctx := c.Context
-	out := c.String("out")
+	o := backup.CreateOptions{Dir: f.out, DefaultDir: func() string { return defaultBackupDir(envr.Fleet, e) }, Now: e.now,
+		Input: plan.CreateInput{Fleet: envr.Fleet, Network: envr.Network, RootCanisterID: envr.Root, Subtree: f.subtree, DryRun: f.dryRun},
+		PlanError: func(err error) error {
+			return fmt.Errorf("environment %s: plan (root %s, --subtree %q): %w", envr.Name, envr.Root, f.subtree, err)
+		}}
 	var sr *storeRun
 	if sc != nil {
-		if sr, err = newStoreRun(e, sc, out, defaultBackupDir(envr.Fleet, e), c.Bool("keep-local")); err != nil {
+		if sr, err = newStoreRun(e, sc, f.out, o.DefaultDir(), f.keepLocal); err != nil {
 			return err
 		}
-		out = sr.staging
+		o.Target, o.Dir = sr.Target, sr.Staging
 		// The fleet's lease comes before anything is planned or stopped:
 		// a refused create changes nothing.
-		if !c.Bool("dry-run") {
-			if ctx, err = sr.lockFleet(ctx, e, envr.Fleet, leasePurpose("create", sr.name)); err != nil {
+		if !f.dryRun {
+			if o.Hold, err = holdOptions(e, archive.LeasePurpose("create", sr.Name)); err != nil {
 				return err
 			}
-			defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
 		}
 	}
-	view, err := startProgress(c, e)
-	if err != nil {
-		return err
+	var view *runView
+	var client *pluginapi.Client
+	o.Start = func(ctx context.Context) (func(), error) {
+		if view, err = startProgress(c, e); err != nil {
+			return nil, err
+		}
+		if client, err = startClient(ctx, e, ex); err != nil {
+			view.Finish(nil) //nolint:errcheck // the failure is reported
+			return nil, err
+		}
+		return func() { client.Close(); view.Finish(nil) }, nil //nolint:errcheck // the explicit Finish reports errors
 	}
-	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
-	client, err := startClient(ctx, e, ex)
-	if err != nil {
-		return err
+	o.Discover = func(ctx context.Context) ([]registry.Entry, error) {
+		info, err := client.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !info.Has(pluginapi.CapabilityRegistry) {
+			return nil, fmt.Errorf("executor %q (%s %s) cannot query the registry; plan from a registry file with `canic-backup backup plan --registry FILE`",
+				client.Name(), info.Name, info.Version)
+		}
+		entries, err := client.QueryRegistry(ctx, envr.Network, envr.Root)
+		if err != nil {
+			return nil, sr.settle(fmt.Errorf("environment %s: query the registry of root %s on %s: %w", envr.Name, envr.Root, envr.Network, err))
+		}
+		return host.RegistryEntries(entries), nil
 	}
-	defer client.Close()
-
-	info, err := client.Info(ctx)
-	if err != nil {
-		return err
-	}
-	if !info.Has(pluginapi.CapabilityRegistry) {
-		return fmt.Errorf("executor %q (%s %s) cannot query the registry; plan from a registry file with `canic-backup backup plan --registry FILE`",
-			client.Name(), info.Name, info.Version)
-	}
-	entries, err := client.QueryRegistry(ctx, envr.Network, envr.Root)
-	if err != nil {
-		return sr.settle(fmt.Errorf("environment %s: query the registry of root %s on %s: %w", envr.Name, envr.Root, envr.Network, err))
-	}
-	p, err := plan.Create(plan.CreateInput{
-		Fleet:          envr.Fleet,
-		Network:        envr.Network,
-		RootCanisterID: envr.Root,
-		Registry:       registryEntries(entries),
-		Subtree:        c.String("subtree"),
-		DryRun:         c.Bool("dry-run"),
-		Now:            e.now(),
-	})
-	if err != nil {
-		return fmt.Errorf("environment %s: plan (root %s, --subtree %q): %w", envr.Name, envr.Root, c.String("subtree"), err)
-	}
-	if out == "" {
-		out = defaultBackupDir(envr.Fleet, e)
-	}
-	if _, err := runner.Prepare(out, p); err != nil {
-		return err
-	}
-	row := createRow{fleet: p.Fleet, network: p.Network, mode: "execute", scope: scopeLabel(p),
-		targets: len(p.Targets), operations: len(p.Phases), out: out}
-	if c.Bool("dry-run") {
-		row.mode, row.status = "dry-run", "planned"
-		if err := view.Finish(nil); err != nil {
+	o.Run = func(ctx context.Context, out string, p *plan.BackupPlan) error {
+		row := createRow{fleet: p.Fleet, network: p.Network, mode: "execute", scope: scopeLabel(p),
+			targets: len(p.Targets), operations: len(p.Phases), out: out}
+		if f.dryRun {
+			row.mode, row.status = "dry-run", "planned"
+			if err := view.Finish(nil); err != nil {
+				return err
+			}
+			if view.JSONLines() {
+				return nil
+			}
+			return row.print(e.stdout)
+		}
+		res, err := backup.Execute(ctx, backup.ExecOptions{Runner: f.runnerConfig(e, out, view, concurrency, true), Target: o.Target,
+			Executor: newPluginExecutor(client, p.Network), RetryHint: sr.retryHint(c)})
+		if err != nil {
 			return err
 		}
-		if view.JSONLines() {
-			return nil
-		}
-		return row.print(e.stdout)
+		return finishRun(c, e, view, row, res, sr)
 	}
-	var sink runner.ArtifactSink
-	if sr != nil {
-		if sink, err = sr.artifactSink(false); err != nil {
-			return err
-		}
-	}
-	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now, NoRestartOnFailure: c.Bool("no-restart-on-failure"),
-		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true, Sink: sink},
-		&pluginExecutor{exec: client, network: p.Network})
-	return finishRun(c, e, view, row, resp, runErr, sr)
+	return backup.Create(c.Context, o)
 }
 
 // finishRun ends the progress view with the run's response, prints the
@@ -166,15 +188,10 @@ func backupCreate(c *cli.Context, e env) (err error) {
 // when the journal shows canisters left stopped. A run into a remote store
 // (sr) that completed is published first: the published line follows the
 // table (with --json-lines a "published" line comes before the result).
-func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner.Response, runErr error, sr *storeRun) error {
-	runErr = sr.settle(runErr)
-	var pub *archive.PublishReport
-	var pubErr error
-	if runErr == nil && resp != nil && resp.Complete && sr.remote() {
-		pub, pubErr = sr.publish(c)
-		if pub != nil && view.JSONLines() {
-			pubErr = errors.Join(pubErr, writePublishedEvent(e, pub))
-		}
+func finishRun(c *cli.Context, e env, view *runView, row createRow, res *backup.ExecResult, sr *storeRun) error {
+	resp, runErr, pub, pubErr := res.Response, res.RunErr, res.Published, res.PublishErr
+	if pub != nil && view.JSONLines() {
+		pubErr = errors.Join(pubErr, writePublishedEvent(e, pub))
 	}
 	var result any
 	if resp != nil {
@@ -195,25 +212,13 @@ func finishRun(c *cli.Context, e env, view *runView, row createRow, resp *runner
 	if runErr == nil {
 		if resp != nil && !resp.Complete && sr.remote() {
 			fmt.Fprintf(e.stderr, "backup %s is not published to %s until it completes: run `%s`\n",
-				sr.name, sr.sc.Store.String(), resumeCommand(c, sr.resumeArgs(row.out)))
+				sr.Name, sr.sc.Store.String(), resumeCommand(c, sr.resumeArgs(row.out)))
 		}
 		return pubErr
 	}
 	// Canisters the run could not start again need `backup recover`
 	// first (exit 4), as after `backup run`.
 	return leftStoppedAttention(row.out, resumeHint(runErr, sr.resumeArgs(row.out), row.out, c))
-}
-
-// registryEntries converts an executor's registry to core/registry's form
-// (an empty string is an absent value).
-func registryEntries(entries []pluginapi.RegistryEntry) []registry.Entry {
-	out := make([]registry.Entry, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, registry.Entry{
-			Pid: e.PID, Role: optional(e.Role), ParentPid: optional(e.ParentPID), ModuleHash: optional(e.ModuleHash),
-		})
-	}
-	return out
 }
 
 // scopeLabel is 0.35.1's scope cell: non-root-fleet, subtree:<root>, ...

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/plan"
 	"github.com/canic-backup/canic-backup/core/verify"
@@ -69,13 +70,13 @@ func backupInspectCommand(e env) *cli.Command {
 
 // inspectSource resolves where inspect reads: --dir, or --backup in the
 // selected store. A usage error says what is missing or conflicting.
-func inspectSource(c *cli.Context, e env) (backupDocs, error) {
+func inspectSource(c *cli.Context, e env) (archive.Docs, error) {
 	dir, name := c.String("dir"), c.String("backup")
 	switch {
 	case dir != "" && (c.IsSet("store") || name != ""):
 		return nil, usagef("%s: --dir names a backup directory; --store/--backup name a stored backup: give one", commandName(c))
 	case dir != "":
-		return dirDocs(dir), nil
+		return archive.DirDocs(dir), nil
 	}
 	sc, err := selectStore(c, e, nil, nil)
 	if err != nil {
@@ -94,7 +95,7 @@ func inspectSource(c *cli.Context, e env) (backupDocs, error) {
 		return nil, err
 	}
 	if !sc.Remote() {
-		return dirDocs(filepath.Join(sc.Dir(), name)), nil
+		return archive.DirDocs(filepath.Join(sc.Dir(), name)), nil
 	}
 	return newStoreDocs(c.Context, sc, name), nil
 }
@@ -108,7 +109,7 @@ func backupInspect(c *cli.Context, e env) error {
 		return err
 	}
 	var run checkedRun
-	if dir, ok := docs.(dirDocs); ok {
+	if dir, ok := docs.(archive.DirDocs); ok {
 		run, err = readCheckedRun(string(dir))
 	} else {
 		run, err = readCheckedDocs(docs)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/plan"
@@ -146,7 +147,7 @@ func scanBackups(root string) ([]backupEntry, error) {
 		if err != nil || !info.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
-		b, ok, err := classifyBackup(dir, dirDocs(dir))
+		b, ok, err := classifyBackup(dir, archive.DirDocs(dir))
 		if err != nil {
 			return nil, err
 		}
@@ -163,28 +164,28 @@ func scanBackups(root string) ([]backupEntry, error) {
 // reads (dir is its DIR column); ok is false when it holds neither a
 // manifest nor a plan. Only has errors fail; an unreadable or invalid
 // document is a status.
-func classifyBackup(dir string, docs backupDocs) (backupEntry, bool, error) {
+func classifyBackup(dir string, docs archive.Docs) (backupEntry, bool, error) {
 	b := backupEntry{Dir: dir, BackupID: "-", Fleet: "-", CreatedAt: "-", LeftStopped: []string{}}
-	hasManifest, err := docs.has(verify.ManifestFile)
+	hasManifest, err := docs.Has(verify.ManifestFile)
 	if err != nil {
 		return b, false, err
 	}
-	hasPlan, err := docs.has(verify.PlanFile)
+	hasPlan, err := docs.Has(verify.PlanFile)
 	if err != nil {
 		return b, false, err
 	}
 	var j *journal.BackupExecutionJournal
 	if hasPlan {
 		var p plan.BackupPlan
-		if err := decodeDoc(docs, verify.PlanFile, &p); err == nil {
+		if err := archive.DecodeDoc(docs, verify.PlanFile, &p); err == nil {
 			b.Fleet = p.Fleet
-			hasJournal, err := docs.has(verify.ExecutionJournalFile)
+			hasJournal, err := docs.Has(verify.ExecutionJournalFile)
 			if err != nil {
 				return b, false, err
 			}
 			if hasJournal {
 				j = &journal.BackupExecutionJournal{}
-				err = decodeDoc(docs, verify.ExecutionJournalFile, j)
+				err = archive.DecodeDoc(docs, verify.ExecutionJournalFile, j)
 				if err == nil {
 					_, err = verify.Execution(&p, j)
 				}
@@ -207,7 +208,7 @@ func classifyBackup(dir string, docs backupDocs) (backupEntry, bool, error) {
 	switch {
 	case hasManifest:
 		var m manifest.FleetBackupManifest
-		if err := decodeDoc(docs, verify.ManifestFile, &m); err != nil {
+		if err := archive.DecodeDoc(docs, verify.ManifestFile, &m); err != nil {
 			b.BackupID, b.Fleet, b.CreatedAt, b.Members = "-", "-", "-", 0
 			b.Status = listStatusInvalidManifest
 			return b, true, nil

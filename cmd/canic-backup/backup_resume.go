@@ -1,17 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"strings"
 
+	"github.com/canic-backup/canic-backup/core/plan"
+
+	"github.com/canic-backup/canic-backup/core/archive"
+	"github.com/canic-backup/canic-backup/core/backup"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/core/layout"
-	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
 
@@ -50,53 +55,22 @@ func backupResumeCommand(e env) *cli.Command {
 	}
 }
 
-func backupResume(c *cli.Context, e env) (err error) {
+func backupResume(c *cli.Context, e env) error {
 	if err := leafArgs(c); err != nil {
 		return err
 	}
-	if c.Int("max-steps") < 0 {
-		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	f, err := bindRunFlags(c)
+	if err != nil {
+		return err
 	}
-	var sr *storeRun
-	var cfg *config.Config
-	dir := c.String("dir")
-	if c.String("store") != "" || c.String("backup") != "" || (dir == "" && e.getenv(envStore) != "") {
-		if cfg, err = loadConfig(c, e); err != nil {
-			return err
-		}
-		done, run, err := resumeStoreRun(c, e, cfg)
-		if err != nil || done {
-			return err
-		}
-		sr, dir = run, run.staging
-	}
-	if dir == "" {
-		return usagef("%s: required flag --dir is missing (or name a store's backup with --store NAME --backup NAME)", commandName(c))
+	sr, dir, cfg, err := resumeLocate(c, e)
+	if err != nil || dir == "" {
+		return err
 	}
 	p, err := verify.ReadPlan(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			// A create that died before its plan was durable did nothing.
-			cmd := "canic-backup backup create --out " + dir
-			if sr != nil && sr.sc != nil {
-				cmd = "canic-backup backup create --store " + sr.sc.Name
-				if sr.customStaging {
-					cmd += " --out " + dir
-				}
-			}
-			if f := c.String("config"); f != "" {
-				cmd += " --config " + f
-			}
-			if v := c.String("env"); v != "" {
-				cmd += " --env " + v
-			}
-			where := dir
-			if sr.remote() && !sr.customStaging && removeUnplannedStaging(dir) {
-				// The create again stages under a new name (a new time
-				// stamp), so this directory would be left forever.
-				where += " (its staging directory, which held no backup document, was removed)"
-			}
-			return fmt.Errorf("%w\nno backup was started in %s: run `%s` again", err, where, cmd)
+			return unplannedResumeError(c, err, sr, dir)
 		}
 		return err
 	}
@@ -105,58 +79,102 @@ func backupResume(c *cli.Context, e env) (err error) {
 			return err
 		}
 	}
-	ctx := c.Context
+	o := backup.ResumeOptions{Dir: dir, Fleet: p.Fleet, RetryHint: sr.retryHint(c)}
 	if sr != nil {
-		if ctx, err = sr.lockFleet(ctx, e, p.Fleet, leasePurpose("resume", sr.name)); err != nil {
+		o.Target = sr.Target
+		if o.Hold, err = holdOptions(e, archive.LeasePurpose("resume", sr.Name)); err != nil {
 			return err
-		}
-		defer func() { err = errors.Join(err, sr.lock.Release(c.Context)) }()
-		// A run that completed but was not (fully) published only needs
-		// the publish: no executor is started.
-		complete, err := verify.ManifestExists(dir)
-		if err != nil {
-			return err
-		}
-		if complete && sr.remote() {
-			return publishOnly(c, e, sr)
 		}
 	}
+	o.Published = func(rep *archive.PublishReport, err error) error { return publishOnly(c, e, sr, rep, err) }
+	var view *runView
+	o.Start = func(ctx context.Context) (backup.ExecOptions, func(), error) {
+		return resumeStart(ctx, c, e, cfg, dir, p, f, &view)
+	}
+	o.Finish = func(res *backup.ExecResult) error {
+		row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
+			targets: len(p.Targets), operations: len(p.Phases), out: dir}
+		return finishRun(c, e, view, row, res, sr)
+	}
+	return backup.Resume(c.Context, o)
+}
+
+// resumeLocate finds the run `backup resume` names: --dir, or a store's
+// backup (--store/--backup, which also loads the config). An empty dir
+// with a nil error means there is nothing to do (already published).
+func resumeLocate(c *cli.Context, e env) (sr *storeRun, dir string, cfg *config.Config, err error) {
+	dir = c.String("dir")
+	if c.String("store") != "" || c.String("backup") != "" || (dir == "" && e.getenv(envStore) != "") {
+		if cfg, err = loadConfig(c, e); err != nil {
+			return nil, "", nil, err
+		}
+		done, run, err := resumeStoreRun(c, e, cfg)
+		if err != nil || done {
+			return nil, "", nil, err
+		}
+		sr, dir = run, run.Staging
+	}
+	if dir == "" {
+		return nil, "", nil, usagef("%s: required flag --dir is missing (or name a store's backup with --store NAME --backup NAME)", commandName(c))
+	}
+	return sr, dir, cfg, nil
+}
+
+// unplannedResumeError is the error of a resume whose plan is missing: a
+// create that died before its plan was durable did nothing, so the hint is
+// to create again.
+func unplannedResumeError(c *cli.Context, err error, sr *storeRun, dir string) error {
+	cmd := "canic-backup backup create --out " + dir
+	if sr != nil && sr.sc != nil {
+		cmd = "canic-backup backup create --store " + sr.sc.Name
+		if sr.CustomStaging {
+			cmd += " --out " + dir
+		}
+	}
+	if f := c.String("config"); f != "" {
+		cmd += " --config " + f
+	}
+	if v := c.String("env"); v != "" {
+		cmd += " --env " + v
+	}
+	where := dir
+	if sr.remote() && !sr.CustomStaging && removeUnplannedStaging(dir) {
+		// The create again stages under a new name (a new time
+		// stamp), so this directory would be left forever.
+		where += " (its staging directory, which held no backup document, was removed)"
+	}
+	return fmt.Errorf("%w\nno backup was started in %s: run `%s` again", err, where, cmd)
+}
+
+// resumeStart opens what a resumed run needs: the plan's environment and
+// executor, the concurrency, the progress view (stored in *view) and the
+// executor's client. The closer closes the client, then the view.
+func resumeStart(ctx context.Context, c *cli.Context, e env, cfg *config.Config, dir string, p *plan.BackupPlan, f runFlags, view **runView) (backup.ExecOptions, func(), error) {
 	envr, err := resumeEnvironment(c, e, cfg, p.Network, p.RootCanisterID)
 	if err != nil {
-		return err
+		return backup.ExecOptions{}, nil, err
 	}
 	ex, err := cfg.ExecutorOf(envr)
 	if err != nil {
-		return err
+		return backup.ExecOptions{}, nil, err
 	}
 	concurrency, err := runConcurrency(c, ex.Settings)
 	if err != nil {
-		return err
+		return backup.ExecOptions{}, nil, err
 	}
-	view, err := startProgress(c, e)
+	v, err := startProgress(c, e)
 	if err != nil {
-		return err
+		return backup.ExecOptions{}, nil, err
 	}
-	defer view.Finish(nil) //nolint:errcheck // the explicit Finish below reports errors
+	*view = v
 	client, err := startClient(ctx, e, ex)
 	if err != nil {
-		return err
+		v.Finish(nil) //nolint:errcheck // the failure is reported
+		return backup.ExecOptions{}, nil, err
 	}
-	defer client.Close()
-	var sink runner.ArtifactSink
-	if sr != nil {
-		if sink, err = sr.artifactSink(sunkArtifacts(dir)); err != nil {
-			return err
-		}
-	}
-	resp, runErr := runner.Run(ctx, runner.Config{
-		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
-		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
-		NoRestartOnFailure: c.Bool("no-restart-on-failure"), Sink: sink,
-	}, &pluginExecutor{exec: client, network: p.Network})
-	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
-		targets: len(p.Targets), operations: len(p.Phases), out: dir}
-	return finishRun(c, e, view, row, resp, runErr, sr)
+	done := func() { client.Close(); v.Finish(nil) } //nolint:errcheck // the explicit Finish reports errors
+	return backup.ExecOptions{Runner: f.runnerConfig(e, dir, v, concurrency, true),
+		Executor: newPluginExecutor(client, p.Network)}, done, nil
 }
 
 // removeUnplannedStaging removes the default staging directory of a

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/core/backup"
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/verify"
 )
@@ -49,8 +50,9 @@ func backupRun(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if c.Int("max-steps") < 0 {
-		return usagef("%s: --max-steps must be >= 0, got %d", commandName(c), c.Int("max-steps"))
+	f, err := bindRunFlags(c)
+	if err != nil {
+		return err
 	}
 	// Without --concurrency, backup run is canic 0.35.1's: one operation
 	// at a time and no downtime record, every file and output as 0.35.1's.
@@ -77,17 +79,12 @@ func backupRun(c *cli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	resp, runErr := runner.Run(c.Context, runner.Config{
-		Dir:                dir,
-		MaxSteps:           c.Int("max-steps"),
-		RetryFailed:        c.Bool("retry-failed"),
-		NoRestartOnFailure: c.Bool("no-restart-on-failure"),
-		Clock:              e.now,
-		Observer:           view.Observer(),
-		Concurrency:        concurrency,
-		RecordDowntime:     explicit,
-	}, exec)
-	runErr = errors.Join(runErr, closeExec())
+	res, err := backup.Execute(c.Context, backup.ExecOptions{Runner: f.runnerConfig(e, dir, view, concurrency, explicit),
+		Executor: exec, Close: closeExec})
+	if err != nil {
+		return err
+	}
+	resp, runErr := res.Response, res.RunErr
 	var result any
 	if resp != nil {
 		result = resp

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canic-backup/canic-backup/core/backup"
+
 	"github.com/minio/minio-go/v7"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -584,13 +586,13 @@ func openTestStore(t *testing.T, e env, path, name string) *storeChoice {
 // store and backup (and a custom staging directory), with --config/--env.
 func TestStoreRunHints(t *testing.T) {
 	sc := &storeChoice{Name: "offsite", Settings: store.Settings{Kind: store.KindS3}}
-	sr := &storeRun{sc: sc, name: "fleet-demo-20260101-000000", staging: "/tmp/s"}
+	sr := &storeRun{sc: sc, Target: &backup.Target{Remote: true, Name: "fleet-demo-20260101-000000", Staging: "/tmp/s"}}
 	assert.Equal(t, "--store offsite --backup fleet-demo-20260101-000000", sr.resumeArgs("/tmp/s"))
-	sr.customStaging = true
+	sr.CustomStaging = true
 	assert.Equal(t, "--store offsite --backup fleet-demo-20260101-000000 --dir /tmp/s", sr.resumeArgs("/tmp/s"))
 	var none *storeRun
 	assert.Equal(t, "--dir /b", none.resumeArgs("/b"))
-	dirRun := &storeRun{sc: &storeChoice{Name: "local", Settings: store.Settings{Kind: store.KindDir, Path: "/p"}}}
+	dirRun := &storeRun{sc: &storeChoice{Name: "local", Settings: store.Settings{Kind: store.KindDir, Path: "/p"}}, Target: &backup.Target{}}
 	assert.Equal(t, "--dir /p/x", dirRun.resumeArgs("/p/x"))
 
 	rep := &archive.PublishReport{Name: "n", Objects: 7, Bytes: 3 << 20, UploadedBytes: 3 << 20, Duration: 1500 * time.Millisecond}

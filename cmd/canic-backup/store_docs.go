@@ -4,153 +4,49 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/journal"
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/plan"
-	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
-	"github.com/canic-backup/canic-backup/core/wire"
 )
 
-// backupDocs reads the documents of one backup, wherever it lives: a
-// backup directory (dirDocs) or a backup in a remote store (storeDocs).
-// `backup list`, `inspect` and `prune` build their rows from these bytes.
-type backupDocs interface {
-	// has reports whether the document file exists; an error means the
-	// question could not be answered (I/O, network).
-	has(file string) (bool, error)
-	// read returns the document's bytes; an error here makes the document
-	// invalid (unreadable, digest mismatch), not the command fail.
-	read(file string) ([]byte, error)
-	// where names the document for messages.
-	where(file string) string
-}
-
-// dirDocs reads the documents of a backup directory.
-type dirDocs string
-
-func (d dirDocs) path(file string) string       { return filepath.Join(string(d), file) }
-func (d dirDocs) has(file string) (bool, error) { return layout.Exists(d.path(file)) }
-func (d dirDocs) read(file string) ([]byte, error) {
-	return layout.ReadDocument(d.path(file), layout.MaxDocumentSize)
-}
-func (d dirDocs) where(file string) string { return d.path(file) }
-
-// storeDocs reads the documents of the backup name in a store, each once
-// (archive.ReadDocument checks the recorded SHA-256 while reading).
-type storeDocs struct {
-	ctx  context.Context
-	s    store.Store
-	name string
-	url  string
-
-	mu    sync.Mutex
-	cache map[string]storeDoc
-}
-
-type storeDoc struct {
-	data  []byte
-	found bool
-	err   error // content error: the document is invalid
-	fatal error // the store could not be asked
-}
-
-func newStoreDocs(ctx context.Context, sc *storeChoice, name string) *storeDocs {
-	return &storeDocs{ctx: ctx, s: sc.Store, name: name, url: sc.URL(name), cache: map[string]storeDoc{}}
-}
-
-func (d *storeDocs) get(file string) storeDoc {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if r, ok := d.cache[file]; ok {
-		return r
-	}
-	data, err := archive.ReadDocument(d.ctx, d.s, d.name, file)
-	var r storeDoc
-	switch {
-	case err == nil:
-		r = storeDoc{data: data, found: true}
-	case errors.Is(err, store.ErrNotFound):
-	case errors.Is(err, store.ErrDigestMismatch):
-		r = storeDoc{found: true, err: err}
-	default:
-		r = storeDoc{fatal: err}
-	}
-	d.cache[file] = r
-	return r
-}
-
-func (d *storeDocs) has(file string) (bool, error) {
-	r := d.get(file)
-	return r.found, r.fatal
-}
-
-func (d *storeDocs) read(file string) ([]byte, error) {
-	r := d.get(file)
-	switch {
-	case r.fatal != nil:
-		return nil, r.fatal
-	case !r.found:
-		return nil, fmt.Errorf("%s: %w", d.where(file), store.ErrNotFound)
-	}
-	return r.data, r.err
-}
-
-func (d *storeDocs) where(file string) string { return d.url + "/" + file }
-
-// validated is a document type with a Validate method.
-type validated interface{ Validate() error }
-
-// decodeDoc reads, decodes (strict wire JSON) and validates the document
-// file into v; errors name the document.
-func decodeDoc(docs backupDocs, file string, v validated) error {
-	data, err := docs.read(file)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", docs.where(file), err)
-	}
-	if err := wire.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("decode %s: %w", docs.where(file), err)
-	}
-	if err := v.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", docs.where(file), err)
-	}
-	return nil
+// newStoreDocs reads the documents of backup name in the store of sc.
+func newStoreDocs(ctx context.Context, sc *storeChoice, name string) *archive.StoreDocs {
+	return archive.NewStoreDocs(ctx, sc.Store, name, sc.URL(name))
 }
 
 // errDocMissing is matched when a document a command needs is missing.
 var errDocMissing = errors.New("document is missing")
 
-// readCheckedDocs is readCheckedRun for any backupDocs: the plan and
+// readCheckedDocs is readCheckedRun for any archive.Docs: the plan and
 // execution journal (both required, validated, checked against each
 // other) and the layout status they give with the manifest's presence.
-func readCheckedDocs(docs backupDocs) (checkedRun, error) {
+func readCheckedDocs(docs archive.Docs) (checkedRun, error) {
 	for _, f := range []string{verify.PlanFile, verify.ExecutionJournalFile} {
-		ok, err := docs.has(f)
+		ok, err := docs.Has(f)
 		if err != nil {
 			return checkedRun{}, err
 		}
 		if !ok {
-			return checkedRun{}, fmt.Errorf("%w: %s is missing", errDocMissing, docs.where(f))
+			return checkedRun{}, fmt.Errorf("%w: %s is missing", errDocMissing, docs.Where(f))
 		}
 	}
 	var p plan.BackupPlan
-	if err := decodeDoc(docs, verify.PlanFile, &p); err != nil {
+	if err := archive.DecodeDoc(docs, verify.PlanFile, &p); err != nil {
 		return checkedRun{}, err
 	}
 	var j journal.BackupExecutionJournal
-	if err := decodeDoc(docs, verify.ExecutionJournalFile, &j); err != nil {
+	if err := archive.DecodeDoc(docs, verify.ExecutionJournalFile, &j); err != nil {
 		return checkedRun{}, err
 	}
 	if _, err := verify.Execution(&p, &j); err != nil {
-		return checkedRun{}, fmt.Errorf("%s: %w", docs.where(verify.ExecutionJournalFile), err)
+		return checkedRun{}, fmt.Errorf("%s: %w", docs.Where(verify.ExecutionJournalFile), err)
 	}
-	hasManifest, err := docs.has(verify.ManifestFile)
+	hasManifest, err := docs.Has(verify.ManifestFile)
 	if err != nil {
 		return checkedRun{}, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/stores"
-	"github.com/canic-backup/canic-backup/core/verify"
 	"github.com/canic-backup/canic-backup/internal/seaweed"
 )
 
@@ -212,15 +210,6 @@ func tableFields(out string) [][]string {
 		rows = append(rows, strings.Fields(l))
 	}
 	return rows
-}
-
-// TestStoreVerifyFailed: prune in a store treats a backup found bad as
-// unverified, but a store it could not read as an error (nothing deleted).
-func TestStoreVerifyFailed(t *testing.T) {
-	assert.True(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeChecksum, Path: "s3://b/k"}))
-	assert.True(t, storeVerifyFailed(fmt.Errorf("x: %w", &verify.VerificationError{Code: verify.CodeUnreadable, Err: store.ErrNotFound})))
-	assert.False(t, storeVerifyFailed(&verify.VerificationError{Code: verify.CodeUnreadable, Err: errors.New("connection refused")}))
-	assert.False(t, storeVerifyFailed(errors.New("connection refused")))
 }
 
 // TestStoreS3PruneStale: `prune --stale D` deletes the backups without a

@@ -183,6 +183,26 @@ func AcquireLease(ctx context.Context, s Store, key string, opts LeaseOptions) (
 	return nil, &HeldError{Store: s.String(), Key: key, Holder: cur}
 }
 
+// ReadLease reads and decodes the lease record at key, checking the
+// object's digest when the store reports one: the one reader of lease
+// records for those that only look (prune's live-lease listing).
+func ReadLease(ctx context.Context, s Store, key string) (LeaseRecord, error) {
+	obj, err := s.Get(ctx, key)
+	if err != nil {
+		return LeaseRecord{}, err
+	}
+	defer obj.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(NewVerifyingReader(obj.Body, key, obj.Info.SHA256)); err != nil {
+		return LeaseRecord{}, err
+	}
+	var rec LeaseRecord
+	if err := wire.Unmarshal(buf.Bytes(), &rec); err != nil {
+		return LeaseRecord{}, fmt.Errorf("lease lock %s %q: %w", s.String(), key, err)
+	}
+	return rec, nil
+}
+
 // readLease reads and decodes the record at key. A record that does not
 // decode is returned zero with an error naming the key.
 func readLease(ctx context.Context, s Store, key string) (LeaseRecord, string, error) {

@@ -1,4 +1,4 @@
-package main
+package archive
 
 import (
 	"os"
@@ -19,11 +19,11 @@ func TestHolderGoneOnlyForDeadProcessesOfThisHost(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	dead := cmd.Process.Pid
 
-	gone := holderGone("host-a")
+	gone := HolderGone("host-a")
 	assert.True(t, gone(store.LeaseRecord{Host: "host-a", PID: dead}), "an exited process of this host")
 	assert.False(t, gone(store.LeaseRecord{Host: "host-b", PID: dead}), "another host's pid says nothing here")
 	assert.False(t, gone(store.LeaseRecord{Host: "host-a", PID: os.Getpid()}), "this process")
 	assert.False(t, gone(store.LeaseRecord{Host: "host-a", PID: os.Getppid()}), "a live process")
 	assert.False(t, gone(store.LeaseRecord{Host: "host-a", PID: 0}), "no pid")
-	assert.False(t, holderGone("")(store.LeaseRecord{Host: "", PID: dead}), "no host identity")
+	assert.False(t, HolderGone("")(store.LeaseRecord{Host: "", PID: dead}), "no host identity")
 }
