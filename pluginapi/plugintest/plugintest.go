@@ -374,7 +374,7 @@ func sameSnapshot(t *testing.T, want, got map[string]string) {
 func snapshotDiff(want, got map[string]string) []string {
 	diffs := []string{}
 	for k, v := range want {
-		if k == "metadata.json" {
+		if k == pluginapi.SnapshotMetadataFile {
 			continue
 		}
 		g, ok := got[k]
@@ -390,11 +390,11 @@ func snapshotDiff(want, got map[string]string) []string {
 			diffs = append(diffs, k+" was not in the original")
 		}
 	}
-	wm, err := jsonObject(want["metadata.json"])
+	wm, err := jsonObject(want[pluginapi.SnapshotMetadataFile])
 	if err != nil {
 		return append(diffs, "original metadata.json: "+err.Error())
 	}
-	gm, err := jsonObject(got["metadata.json"])
+	gm, err := jsonObject(got[pluginapi.SnapshotMetadataFile])
 	if err != nil {
 		return append(diffs, "metadata.json: "+err.Error())
 	}
