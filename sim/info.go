@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 )
 
 // InfoFileName is the default name of the info file in the state directory.
@@ -45,7 +45,7 @@ func WriteInfo(path string, info Info) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	return layout.WriteFileAtomic(path, append(data, '\n'), 0o644)
+	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 // ReadInfo reads an info file written by WriteInfo.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
-	"github.com/canic-backup/canic-backup/core/layout"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 	"github.com/canic-backup/canic-backup/sim/cert"
 	"github.com/canic-backup/canic-backup/sim/replica"
 )
@@ -190,7 +190,7 @@ func (s *Simulator) writePEM() error {
 		dir = s.tmpDir
 	}
 	s.pemPath = filepath.Join(dir, controllerFile)
-	if err := layout.WriteFileAtomic(s.pemPath, pemBytes, 0o600); err != nil {
+	if err := atomicfile.WriteFile(s.pemPath, pemBytes, 0o600); err != nil {
 		return fmt.Errorf("sim: controller identity: %w", err)
 	}
 	return nil

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/aviate-labs/agent-go/principal"
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 )
 
 // Files of a state directory.
@@ -75,7 +75,7 @@ func (p *persisted) save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encode simulator state: %w", err)
 	}
-	return layout.WriteFileAtomic(filepath.Join(dir, stateFileName), data, 0o600)
+	return atomicfile.WriteFile(filepath.Join(dir, stateFileName), data, 0o600)
 }
 
 func randomSeed() ([]byte, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/manifest"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/ctxio"
 	"github.com/canic-backup/canic-backup/internal/parallel"
 	"github.com/canic-backup/canic-backup/internal/platform"
 )
@@ -275,7 +276,7 @@ func download(ctx context.Context, s store.Store, key, path string) (n int64, er
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	vr := store.NewVerifyingReader(ctxReader{ctx: ctx, r: obj.Body}, key, obj.Info.SHA256)
+	vr := store.NewVerifyingReader(ctxio.NewReader(ctx, obj.Body), key, obj.Info.SHA256)
 	buf := make([]byte, checksum.BufferSize)
 	if _, err = io.CopyBuffer(tmp, vr, buf); err != nil {
 		return 0, err
@@ -293,17 +294,4 @@ func download(ctx context.Context, s store.Store, key, path string) (n int64, er
 		return 0, err
 	}
 	return vr.N(), layout.SyncDir(dir)
-}
-
-// ctxReader stops a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/internal/ctxio"
 )
 
 // ErrInvalidSample is matched when VerifyOptions.SamplePercent is not in
@@ -229,7 +230,7 @@ func (v *verifier) object(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	defer obj.Close()
-	vr := store.NewVerifyingReader(ctxReader{ctx: ctx, r: obj.Body}, key, obj.Info.SHA256)
+	vr := store.NewVerifyingReader(ctxio.NewReader(ctx, obj.Body), key, obj.Info.SHA256)
 	buf := make([]byte, checksum.BufferSize)
 	_, err = io.CopyBuffer(io.Discard, vr, buf)
 	v.bytes.Add(vr.N())

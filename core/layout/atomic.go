@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/canic-backup/canic-backup/core/wire"
-	"github.com/canic-backup/canic-backup/internal/killpoint"
-	"github.com/canic-backup/canic-backup/internal/platform"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 )
 
-// ErrExists: a create-only write found its destination already present.
-var ErrExists = errors.New("file already exists")
+// ErrExists: a create-only write found its destination already present
+// (atomicfile.ErrExists).
+var ErrExists = atomicfile.ErrExists
 
 // WriteFileAtomic replaces path with data durably: it writes a unique temp
 // file in the same directory, fsyncs it, renames it over path and fsyncs the
@@ -21,13 +20,13 @@ var ErrExists = errors.New("file already exists")
 // partial file; on error the temp file is removed. The parent directory is
 // created if missing.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	return writeAtomic(path, data, perm, false)
+	return atomicfile.WriteFile(path, data, perm)
 }
 
 // CreateFileAtomic is WriteFileAtomic that refuses to replace an existing
 // file (it publishes with a hard link): the error matches ErrExists.
 func CreateFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	return writeAtomic(path, data, perm, true)
+	return atomicfile.CreateFile(path, data, perm)
 }
 
 // WriteJSONAtomic writes v with wire.MarshalPretty (no trailing newline)
@@ -83,59 +82,12 @@ func Exists(path string) (bool, error) {
 // On Windows, where a directory cannot be fsynced, it only checks that dir
 // exists: the renames are made durable by MOVEFILE_WRITE_THROUGH instead
 // (docs/safety.md, "Platforms").
-func SyncDir(dir string) error { return platform.SyncDir(dir) }
+func SyncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
-func writeAtomic(path string, data []byte, perm fs.FileMode, createOnly bool) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if base == "" {
-		return fmt.Errorf("atomic write: %q names no file", path)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*"+TempSuffix)
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmpName, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", tmpName, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	killpoint.Hit(killpoint.BeforeRename)
-	if createOnly {
-		if err = os.Link(tmpName, path); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				err = fmt.Errorf("%s: %w", path, ErrExists)
-			}
-			return err
-		}
-		if err = os.Remove(tmpName); err != nil {
-			return err
-		}
-	} else if err = platform.Rename(tmpName, path); err != nil {
-		return err
-	}
-	killpoint.Hit(killpoint.AfterRename)
-	return SyncDir(dir)
-}
+// Publish renames a staged file or directory to its final name without
+// ever replacing something already there (the error then matches
+// ErrExists); see atomicfile.Publish.
+func Publish(staged, final string) error { return atomicfile.Publish(staged, final) }
 
 // HasPlan reports whether backup-plan.json exists.
 func (l BackupLayout) HasPlan() (bool, error) { return Exists(l.PlanPath()) }

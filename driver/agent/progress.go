@@ -9,23 +9,21 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
+	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
 // File names of the icp snapshot directory layout and this driver's
 // download resume record (upload records live outside the directory, see
 // uploadRecordPath).
 const (
-	metadataFile     = "metadata.json"
-	chunkStoreDir    = "wasm_chunk_store"
+	metadataFile     = pluginapi.SnapshotMetadataFile
+	chunkStoreDir    = pluginapi.SnapshotChunkStoreDir
 	downloadProgress = ".canic_download_progress.json"
 )
 
 // blobKinds are the snapshot's byte blobs, in icp's download order.
-var blobKinds = []struct{ kind, file string }{
-	{"wasm_module", "wasm_module.bin"},
-	{"wasm_memory", "wasm_memory.bin"},
-	{"stable_memory", "stable_memory.bin"},
-}
+var blobKinds = pluginapi.SnapshotBlobs()
 
 // transferRecord is the resume record of a download or upload: which
 // chunks (by index of chunk_size ranges) of each blob are durably done.
@@ -84,5 +82,5 @@ func removeIfExists(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return layout.SyncDir(filepath.Dir(path))
+	return atomicfile.SyncDir(filepath.Dir(path))
 }

@@ -3,27 +3,33 @@ package agent
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aviate-labs/agent-go/principal"
 
 	"github.com/canic-backup/canic-backup/driver/agent/transport"
+	"github.com/canic-backup/canic-backup/internal/retry"
 )
 
-// backoff is the delay before attempt n (n >= 1): exponential from the
-// initial backoff, capped, with full jitter in [d/2, d].
-func (e *Executor) backoff(n int) time.Duration {
-	d := time.Duration(e.s.RetryInitialBackoff)
-	for i := 1; i < n && d < time.Duration(e.s.RetryMaxBackoff); i++ {
-		d *= 2
+// callPolicy is the retry policy of management calls: the settings'
+// attempts and backoff (exponential from the initial backoff, capped,
+// jitter in [d/2, d]); transient failures and lost responses are retried,
+// a stop that times out (IC0206) at most stopTimeoutAttempts times.
+func (e *Executor) callPolicy() retry.Policy {
+	return retry.Policy{
+		Attempts: e.s.RetryAttempts,
+		Initial:  time.Duration(e.s.RetryInitialBackoff),
+		Max:      time.Duration(e.s.RetryMaxBackoff),
+		Jitter:   retry.HalfJitter,
+		Retryable: func(err error, attempt int) bool {
+			return retryable(err) && !(rejectCode(err) == icStopTimeout && attempt >= stopTimeoutAttempts)
+		},
 	}
-	if d > time.Duration(e.s.RetryMaxBackoff) {
-		d = time.Duration(e.s.RetryMaxBackoff)
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
+
+// backoff is the delay before attempt n+1 after the n-th failed one
+// (n >= 1): callPolicy's Delay.
+func (e *Executor) backoff(n int) time.Duration { return e.callPolicy().Delay(n) }
 
 // stopTimeoutAttempts bounds stop_canister attempts that each time out
 // (IC0206): every attempt waits the IC's whole stop timeout, and a canister
@@ -31,34 +37,25 @@ func (e *Executor) backoff(n int) time.Duration {
 // it again and fails closed.
 const stopTimeoutAttempts = 3
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
 
 // callRetry sends an idempotent management call, retrying transient
-// failures and lost responses (each attempt is a new request) with bounded
-// exponential backoff. lost reports whether an earlier attempt may have
-// executed without its reply reaching us.
+// failures and lost responses (each attempt is a new request) under
+// callPolicy. lost reports whether an earlier attempt may have executed
+// without its reply reaching us.
 func (e *Executor) callRetry(ctx context.Context, canister, ecid principal.Principal, method string, arg []byte) (reply []byte, lost bool, err error) {
+	p := e.callPolicy()
 	for attempt := 1; ; attempt++ {
 		reply, err = e.tc.Call(ctx, canister, ecid, method, arg)
-		if err == nil || !retryable(err) || ctx.Err() != nil || attempt >= e.s.RetryAttempts ||
-			(rejectCode(err) == icStopTimeout && attempt >= stopTimeoutAttempts) {
+		if !p.Again(ctx, attempt, err) {
 			return reply, lost, err
 		}
 		if rejectCode(err) == "" && !errors.Is(err, transport.ErrRateLimited) {
 			lost = true // the call may have executed
 		}
-		d := e.backoff(attempt)
+		d := p.Delay(attempt)
 		e.log.Debug("retrying call", "method", method, "canister", ecid.String(), "attempt", attempt, "delay", d, "error", err.Error())
-		if err := sleepCtx(ctx, d); err != nil {
+		if err := retry.Sleep(ctx, d); err != nil {
 			return nil, lost, err
 		}
 	}

@@ -54,7 +54,7 @@ func (e *Executor) uploadRecordPath(dir string, c principal.Principal, meta *mgm
 	field(c.Raw)
 	files := []string{metadataFile}
 	for _, b := range blobKinds {
-		files = append(files, b.file)
+		files = append(files, b.File)
 	}
 	for _, ch := range meta.WasmChunkStore {
 		files = append(files, filepath.Join(chunkStoreDir, hex.EncodeToString(ch.Hash)+".bin"))

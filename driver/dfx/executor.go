@@ -442,7 +442,7 @@ func (e *Executor) DownloadSnapshot(ctx context.Context, t pluginapi.Target, sna
 		return pluginapi.TransferResult{}, e.readError(what, err)
 	}
 	_ = os.Remove(filepath.Join(dir, icpLockFile))
-	stable := filepath.Join(dir, "stable_memory.bin")
+	stable := filepath.Join(dir, pluginapi.SnapshotStableMemoryFile)
 	if _, err := os.Stat(stable); errors.Is(err, os.ErrNotExist) {
 		if err := os.WriteFile(stable, nil, 0o644); err != nil {
 			return pluginapi.TransferResult{}, pluginapi.Errorf(pluginapi.CodeInternal, "%s: write empty %s: %v", what, stable, err)

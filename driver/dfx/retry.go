@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/canic-backup/canic-backup/internal/retry"
 	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
@@ -44,24 +45,22 @@ func retryableCode(code pluginapi.Code, attempt int) bool {
 	return false
 }
 
-// retryTransient runs f until it succeeds, fails other than transiently,
-// ctx ends, or transientAttempts runs were made, waiting 100ms, 200ms,
-// 400ms... between runs. Only idempotent commands may use it: a snapshot
-// create or upload whose response was lost must not run again blindly.
+// transientPolicy is the retry policy of idempotent commands:
+// transientAttempts runs, 100ms, 200ms, 400ms... apart (no cap, no
+// jitter), again only for the codes retryableCode allows.
+var transientPolicy = retry.Policy{
+	Attempts: transientAttempts,
+	Initial:  100 * time.Millisecond,
+	Retryable: func(err error, attempt int) bool {
+		return retryableCode(classify(err), attempt)
+	},
+}
+
+// retryTransient runs f under transientPolicy until it succeeds, fails
+// other than transiently, ctx ends (f's last error is returned), or
+// transientAttempts runs were made. Only idempotent commands may use it: a
+// snapshot create or upload whose response was lost must not run again
+// blindly.
 func retryTransient(ctx context.Context, f func() error) error {
-	wait := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := f()
-		if err == nil || attempt >= transientAttempts || !retryableCode(classify(err), attempt) || ctx.Err() != nil {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		wait *= 2
-	}
+	return transientPolicy.Do(ctx, func(int) error { return f() })
 }

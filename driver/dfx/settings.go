@@ -115,9 +115,25 @@ func (s Settings) WithDefaults() Settings {
 // Validate checks s (after WithDefaults) and names the first bad field and
 // its value.
 func (s Settings) Validate() error {
-	bad := func(field string, value any, why string) error {
-		return fmt.Errorf("%w: %s = %q: %s", ErrInvalidSettings, field, fmt.Sprint(value), why)
+	for _, check := range []func() error{
+		s.validateTool, s.validateNetwork, s.validateRootKey, s.validateIdentity,
+		s.validateProject, s.validateEnv, s.validateLimits,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// bad is the error for a settings field whose value is refused, naming
+// the field, the value and why.
+func bad(field string, value any, why string) error {
+	return fmt.Errorf("%w: %s = %q: %s", ErrInvalidSettings, field, fmt.Sprint(value), why)
+}
+
+// validateTool checks the flavor, the binary and the environment.
+func (s Settings) validateTool() error {
 	switch s.Flavor {
 	case FlavorICP, FlavorDFX:
 	default:
@@ -134,6 +150,11 @@ func (s Settings) Validate() error {
 			return bad("environment", s.Environment, "conflicts with network "+s.Network+" (icp accepts -e or -n, not both)")
 		}
 	}
+	return nil
+}
+
+// validateNetwork checks the network name or URL (no credentials in it).
+func (s Settings) validateNetwork() error {
 	if isURL(s.Network) {
 		if _, err := url.Parse(s.Network); err != nil {
 			return bad("network", s.Network, "is not a valid URL")
@@ -144,6 +165,13 @@ func (s Settings) Validate() error {
 	if u, err := url.Parse(s.Network); err == nil && isURL(s.Network) && u.User != nil {
 		return bad("network", u.Redacted(), "credentials (user:password@) may not be written into the URL")
 	}
+	return nil
+}
+
+// validateRootKey checks the root key against the flavor and the network:
+// a URL other than the IC's own needs an explicit key, and "mainnet" is
+// only for the IC's own URLs.
+func (s Settings) validateRootKey() error {
 	if s.RootKey == "" && s.Flavor == FlavorICP && isURL(s.Network) {
 		return bad("root_key", s.RootKey, "is not set, and network "+s.Network+" is a URL that is not one of the IC's own ("+
 			icnet.MainnetDomainList+", https): set root_key = \"fetch\" for a local replica or the network's 266-hex-digit DER root key")
@@ -163,6 +191,11 @@ func (s Settings) Validate() error {
 			return bad("root_key", s.RootKey, `must be "fetch", "mainnet" or hex`)
 		}
 	}
+	return nil
+}
+
+// validateIdentity checks identity_pem and the identity name.
+func (s Settings) validateIdentity() error {
 	if s.IdentityPEM != "" {
 		if s.Flavor != FlavorICP {
 			return bad("identity_pem", s.IdentityPEM, "only the icp flavor can import a PEM file; name a dfx identity instead")
@@ -178,6 +211,11 @@ func (s Settings) Validate() error {
 	if strings.HasPrefix(s.Identity, "-") || strings.ContainsAny(s.Identity, " \t\n/") {
 		return bad("identity", s.Identity, "is not an identity name")
 	}
+	return nil
+}
+
+// validateProject checks project_dir, which icp needs for a named network.
+func (s Settings) validateProject() error {
 	if s.ProjectDir != "" {
 		st, err := os.Stat(s.ProjectDir)
 		if err != nil || !st.IsDir() {
@@ -187,6 +225,11 @@ func (s Settings) Validate() error {
 	if s.Flavor == FlavorICP && !isURL(s.Network) && s.Network != "ic" && s.ProjectDir == "" {
 		return bad("project_dir", s.ProjectDir, "icp needs a project for the named network "+s.Network+"/environment "+s.Environment+"; set project_dir or use a URL network")
 	}
+	return nil
+}
+
+// validateEnv checks the environment variables given to the tool.
+func (s Settings) validateEnv() error {
 	for k := range s.Env {
 		if k == "" || strings.ContainsAny(k, "= \t\n") {
 			return bad("env", k, "is not an environment variable name")
@@ -195,6 +238,11 @@ func (s Settings) Validate() error {
 			return bad("env", k, "conflicts with identity_pem, which uses a private ICP_HOME")
 		}
 	}
+	return nil
+}
+
+// validateLimits checks concurrency, timeouts and output bounds.
+func (s Settings) validateLimits() error {
 	if s.Concurrency < 1 || s.Concurrency > maxConcurrency {
 		return bad("concurrency", s.Concurrency, fmt.Sprintf("must be between 1 and %d", maxConcurrency))
 	}

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
 )
 
 // WithUploadStateDir keeps upload staging directories in dir instead of
@@ -90,8 +92,9 @@ func (e *Executor) stageUpload(src, cid string) (string, error) {
 	return stage, nil
 }
 
-// linkOrCopy hard-links src to dst, or copies it (through a temporary
-// file renamed into place) when linking fails, e.g. across file systems.
+// linkOrCopy hard-links src to dst, or copies it (an atomic, owner-only
+// write through a temporary file renamed into place) when linking fails,
+// e.g. across file systems.
 func linkOrCopy(src, dst string) error {
 	if err := os.Link(src, dst); err == nil {
 		return nil
@@ -101,19 +104,10 @@ func linkOrCopy(src, dst string) error {
 		return fmt.Errorf("stage %s: %w", src, err)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".staging-*")
-	if err != nil {
-		return fmt.Errorf("stage %s: %w", src, err)
-	}
-	_, err = io.Copy(tmp, in)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
+	if err := atomicfile.WriteFunc(dst, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	}); err != nil {
 		return fmt.Errorf("stage %s as %s: %w", src, dst, err)
 	}
 	return nil

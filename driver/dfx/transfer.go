@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
 // Snapshot directory helpers (reference C.5): the same layout as the agent
@@ -15,26 +17,14 @@ import (
 // progress files, which are not part of the snapshot.
 
 const (
-	metadataFile       = "metadata.json"
+	metadataFile       = pluginapi.SnapshotMetadataFile
 	icpDownloadProgess = ".download_progress.json"
 	icpUploadProgress  = ".upload_progress.json"
 	icpLockFile        = ".lock"
 )
 
-var blobFiles = []string{"wasm_module.bin", "wasm_memory.bin", "stable_memory.bin"}
-
 // snapshotFile reports whether rel (slash separated) is part of a snapshot.
-func snapshotFile(rel string) bool {
-	if rel == metadataFile {
-		return true
-	}
-	for _, b := range blobFiles {
-		if rel == b {
-			return true
-		}
-	}
-	return strings.HasPrefix(rel, "wasm_chunk_store/") && strings.HasSuffix(rel, ".bin")
-}
+func snapshotFile(rel string) bool { return pluginapi.IsSnapshotFile(rel) }
 
 // treeBytes sums the sizes of dir's snapshot files.
 func treeBytes(dir string) (uint64, error) {

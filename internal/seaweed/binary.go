@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/canic-backup/canic-backup/internal/platform"
+	"github.com/canic-backup/canic-backup/internal/flock"
 )
 
 // Module and Version name the SeaweedFS release the tests run.
@@ -55,14 +55,11 @@ func Binary(ctx context.Context, repoRoot string, logf func(string, ...any)) (st
 		return "", err
 	}
 	// One builder at a time across test processes.
-	lock, err := os.OpenFile(filepath.Join(filepath.Dir(bin), ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	unlock, err := flock.Wait(filepath.Join(filepath.Dir(bin), ".lock"))
 	if err != nil {
 		return "", err
 	}
-	defer lock.Close()
-	if err := platform.Lock(lock); err != nil {
-		return "", err
-	}
+	defer unlock()
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}

@@ -257,7 +257,7 @@ func (s *suite) lifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, snap.ID, res.SnapshotID)
 	assert.Zero(t, res.ResumedBytes, "a download into an empty directory resumes nothing")
-	for _, f := range []string{"metadata.json", "wasm_module.bin", "wasm_memory.bin", "stable_memory.bin"} {
+	for _, f := range pluginapi.SnapshotFiles() {
 		assert.FileExists(t, filepath.Join(full, f))
 	}
 	require.GreaterOrEqual(t, len(events), 2, "DownloadSnapshot reports progress (the fixture must be large enough)")
@@ -374,7 +374,7 @@ func sameSnapshot(t *testing.T, want, got map[string]string) {
 func snapshotDiff(want, got map[string]string) []string {
 	diffs := []string{}
 	for k, v := range want {
-		if k == "metadata.json" {
+		if k == pluginapi.SnapshotMetadataFile {
 			continue
 		}
 		g, ok := got[k]
@@ -390,11 +390,11 @@ func snapshotDiff(want, got map[string]string) []string {
 			diffs = append(diffs, k+" was not in the original")
 		}
 	}
-	wm, err := jsonObject(want["metadata.json"])
+	wm, err := jsonObject(want[pluginapi.SnapshotMetadataFile])
 	if err != nil {
 		return append(diffs, "original metadata.json: "+err.Error())
 	}
-	gm, err := jsonObject(got["metadata.json"])
+	gm, err := jsonObject(got[pluginapi.SnapshotMetadataFile])
 	if err != nil {
 		return append(diffs, "metadata.json: "+err.Error())
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sort"
+
+	"github.com/canic-backup/canic-backup/internal/leb128"
 )
 
 // HashOfMap is the IC's representation-independent hash of a CBOR map
@@ -69,27 +71,6 @@ func stringKeys(x map[any]any) (map[string]any, error) {
 	return m, nil
 }
 
-func uleb(n uint64) []byte {
-	var out []byte
-	for {
-		b := byte(n & 0x7f)
-		n >>= 7
-		if n != 0 {
-			out = append(out, b|0x80)
-			continue
-		}
-		return append(out, b)
-	}
-}
+func uleb(n uint64) []byte { return leb128.EncodeUnsigned(n) }
 
-func sleb(n int64) []byte {
-	var out []byte
-	for {
-		b := byte(n & 0x7f)
-		n >>= 7
-		if (n == 0 && b&0x40 == 0) || (n == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
+func sleb(n int64) []byte { return leb128.EncodeSigned(n) }

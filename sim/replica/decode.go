@@ -11,6 +11,8 @@ import (
 
 	"github.com/aviate-labs/agent-go/candid/idl"
 	"github.com/aviate-labs/agent-go/principal"
+
+	"github.com/canic-backup/canic-backup/internal/leb128"
 )
 
 // decodeCandid decodes a candid message into generic values of the same
@@ -79,8 +81,8 @@ type decoder struct {
 var errShort = errors.New("message too short")
 
 func (d *decoder) uleb() (uint64, error) {
-	v, n := binary.Uvarint(d.b[d.p:])
-	if n <= 0 {
+	v, n, err := leb128.DecodeUnsigned(d.b[d.p:])
+	if err != nil {
 		return 0, errors.New("invalid LEB128 number")
 	}
 	d.p += n
@@ -88,23 +90,12 @@ func (d *decoder) uleb() (uint64, error) {
 }
 
 func (d *decoder) sleb() (int64, error) {
-	var result int64
-	var shift uint
-	for {
-		if d.p >= len(d.b) || shift > 63 {
-			return 0, errors.New("invalid SLEB128 number")
-		}
-		c := d.b[d.p]
-		d.p++
-		result |= int64(c&0x7f) << shift
-		shift += 7
-		if c&0x80 == 0 {
-			if shift < 64 && c&0x40 != 0 {
-				result |= -1 << shift
-			}
-			return result, nil
-		}
+	v, n, err := leb128.DecodeSigned(d.b[d.p:])
+	if err != nil {
+		return 0, errors.New("invalid SLEB128 number")
 	}
+	d.p += n
+	return v, nil
 }
 
 func (d *decoder) take(n uint64) ([]byte, error) {

@@ -14,6 +14,9 @@ import (
 	"strings"
 
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/atomicfile"
+	"github.com/canic-backup/canic-backup/internal/ctxio"
+	"github.com/canic-backup/canic-backup/internal/flock"
 	"github.com/canic-backup/canic-backup/internal/platform"
 )
 
@@ -56,19 +59,6 @@ func (s *Store) opErr(op, key string, err error) error {
 	return &store.OpError{Store: s.String(), Op: op, Key: key, Err: err}
 }
 
-// ctxReader fails reads once ctx is done, so a long copy stops promptly.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Put streams r to a temporary file and publishes it under key.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.PutOptions) (store.ObjectInfo, error) {
 	if err := store.ValidateKey(key); err != nil {
@@ -81,7 +71,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // no-op after a rename; the link case leaves it
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxio.NewReader(ctx, r))
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -145,17 +135,7 @@ func (s *Store) publish(tmp, final, key string, opts store.PutOptions) error {
 	return platform.Rename(tmp, final)
 }
 
-func (s *Store) lock() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.root, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := platform.Lock(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { f.Close() }, nil // closing the descriptor releases the flock
-}
+func (s *Store) lock() (func(), error) { return flock.Wait(filepath.Join(s.root, lockFile)) }
 
 // info stats path and returns its info, reading (or computing) its digest.
 func (s *Store) info(key, path string) (store.ObjectInfo, error) {
@@ -289,7 +269,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func syncDir(dir string) error {
-	err := platform.SyncDir(dir)
+	err := atomicfile.SyncDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

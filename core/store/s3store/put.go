@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/ctxio"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
@@ -31,7 +32,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 	if err := store.ValidateKey(key); err != nil {
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
-	r = ctxReader{ctx, r}
+	r = ctxio.NewReader(ctx, r)
 	// Small documents (lease records, journals) are read into a small
 	// buffer and sent without a part token, so a lease renewal never waits
 	// behind large uploads.
@@ -87,20 +88,6 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts store.Put
 		return store.ObjectInfo{}, s.opErr("put", key, err)
 	}
 	return info, nil
-}
-
-// ctxReader fails reads once ctx is done, so a stalled source does not
-// outlive the caller's context by more than one read.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func conditions(opts store.PutOptions) map[string]string {

@@ -14,6 +14,8 @@ import (
 	"github.com/aviate-labs/agent-go/identity"
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/fxamacker/cbor/v2"
+
+	leb128pkg "github.com/canic-backup/canic-backup/internal/leb128"
 )
 
 // RequestType is the request_type field of a request.
@@ -148,15 +150,4 @@ type Envelope struct {
 	SenderSig []byte `cbor:"sender_sig,omitempty"`
 }
 
-func leb128(n uint64) []byte {
-	var out []byte
-	for {
-		b := byte(n & 0x7f)
-		n >>= 7
-		if n != 0 {
-			out = append(out, b|0x80)
-			continue
-		}
-		return append(out, b)
-	}
-}
+func leb128(n uint64) []byte { return leb128pkg.EncodeUnsigned(n) }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aviate-labs/agent-go/candid/idl"
 	"github.com/aviate-labs/agent-go/principal"
+
+	"github.com/canic-backup/canic-backup/internal/leb128"
 )
 
 // Candid opcodes used by the hand-written codecs.
@@ -50,8 +52,8 @@ type reader struct {
 }
 
 func (r *reader) uleb() (uint64, error) {
-	v, n := binary.Uvarint(r.b[r.i:])
-	if n <= 0 {
+	v, n, err := leb128.DecodeUnsigned(r.b[r.i:])
+	if err != nil {
 		return 0, errNotFast
 	}
 	r.i += n
@@ -59,25 +61,12 @@ func (r *reader) uleb() (uint64, error) {
 }
 
 func (r *reader) sleb() (int64, error) {
-	// candid uses two's-complement SLEB128: decode by hand.
-	var res int64
-	var shift uint
-	for j := r.i; j < len(r.b); j++ {
-		c := r.b[j]
-		res |= int64(c&0x7f) << shift
-		shift += 7
-		if c&0x80 == 0 {
-			if shift < 64 && c&0x40 != 0 {
-				res |= -1 << shift
-			}
-			r.i = j + 1
-			return res, nil
-		}
-		if shift > 63 {
-			break
-		}
+	v, n, err := leb128.DecodeSigned(r.b[r.i:])
+	if err != nil {
+		return 0, errNotFast
 	}
-	return 0, errNotFast
+	r.i += n
+	return v, nil
 }
 
 // fastChunk parses a type table of vec and record entries only and reads

@@ -19,6 +19,7 @@ import (
 	"github.com/aviate-labs/agent-go/principal"
 	"github.com/canic-backup/canic-backup/driver/agent/certificate"
 	agent "github.com/canic-backup/canic-backup/driver/agent/ingress"
+	leb128pkg "github.com/canic-backup/canic-backup/internal/leb128"
 	"github.com/fxamacker/cbor/v2"
 )
 
@@ -412,16 +413,9 @@ func snippet(b []byte) string {
 	return s
 }
 
+// leb128 decodes an unsigned LEB128 value (a certified /time or reject
+// code) that fills b.
 func leb128(b []byte) (uint64, error) {
-	var v uint64
-	for i, x := range b {
-		if i >= 10 {
-			return 0, errors.New("LEB128 value too long")
-		}
-		v |= uint64(x&0x7f) << (7 * uint(i))
-		if x&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errors.New("truncated LEB128 value")
+	v, _, err := leb128pkg.DecodeUnsigned(b)
+	return v, err
 }

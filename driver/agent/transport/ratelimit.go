@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/canic-backup/canic-backup/internal/retry"
 )
 
 // Gate holds back every request of a process while a boundary node's
@@ -78,45 +76,28 @@ const (
 	rateLimitAttempts = 32
 )
 
+// rateLimitPolicy is the backoff of a request answered 429: exponential
+// from rateLimitInitial to rateLimitMax with jitter in [d/2, d], unless the
+// server's Retry-After says how long; at most rateLimitAttempts sends.
+var rateLimitPolicy = retry.Policy{
+	Attempts: rateLimitAttempts,
+	Initial:  rateLimitInitial,
+	Max:      rateLimitMax,
+	Jitter:   retry.HalfJitter,
+}
+
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
 // ok is false when the header is absent or unreadable.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseUint(h, 10, 32); err == nil {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
+	return retry.ParseRetryAfter(h, now)
 }
 
 // rateLimitDelay is the pause after the attempt-th 429 in a row: the
-// server's Retry-After plus up to 10% (at most 1s) of jitter, so that the
-// requests held back do not all come back in the same instant; without a
-// Retry-After, exponential backoff from rateLimitInitial with full jitter
-// in [d/2, d].
+// server's Retry-After plus up to 10% (at least 50ms, at most 1s) of
+// jitter, so that the requests held back do not all come back in the same
+// instant; without a Retry-After, rateLimitPolicy's backoff.
 func rateLimitDelay(header string, attempt int, now time.Time) time.Duration {
-	if d, ok := retryAfter(header, now); ok {
-		j := min(d/10, time.Second)
-		if j < 50*time.Millisecond {
-			j = 50 * time.Millisecond
-		}
-		return d + time.Duration(rand.Int64N(int64(j)+1))
-	}
-	d := rateLimitInitial
-	for i := 1; i < attempt && d < rateLimitMax; i++ {
-		d *= 2
-	}
-	d = min(d, rateLimitMax)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return rateLimitPolicy.DelayAfter(header, attempt, now)
 }
 
 // ErrRateLimited matches a request a boundary node refused with HTTP 429

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
 // Fleet is fleet.json.
@@ -57,11 +58,11 @@ type Snapshot struct {
 // blobFiles are the snapshot files in icp's directory layout, in transfer
 // order. Chunk store files follow them.
 func blobFiles() []string {
-	return []string{"metadata.json", "wasm_module.bin", "wasm_memory.bin", "stable_memory.bin"}
+	return pluginapi.SnapshotFiles()
 }
 
 // chunkStoreDir holds wasm_chunk_store/<hex hash>.bin.
-const chunkStoreDir = "wasm_chunk_store"
+const chunkStoreDir = pluginapi.SnapshotChunkStoreDir
 
 func readDoc(path string, v any) error {
 	b, err := os.ReadFile(path)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
 // Demo names the canisters SeedDemo creates.
@@ -70,10 +72,10 @@ func SeedDemo(root string, memorySize int) (Demo, error) {
 		chunkSum := sha256.Sum256(chunk)
 		meta := fmt.Sprintf("{\n  \"source\": {\n    \"taken_from_canister\": null\n  },\n  \"wasm_module_size\": %d,\n  \"wasm_memory_size\": %d,\n  \"stable_memory_size\": 3\n}", len(module), len(memory))
 		files := map[string][]byte{
-			"metadata.json":     []byte(meta),
-			"wasm_module.bin":   module,
-			"wasm_memory.bin":   memory,
-			"stable_memory.bin": {1, 2, 3},
+			pluginapi.SnapshotMetadataFile:                                       []byte(meta),
+			pluginapi.SnapshotWasmModuleFile:                                     module,
+			pluginapi.SnapshotWasmMemoryFile:                                     memory,
+			pluginapi.SnapshotStableMemoryFile:                                   {1, 2, 3},
 			filepath.Join(chunkStoreDir, hex.EncodeToString(chunkSum[:])+".bin"): chunk,
 		}
 		for name, b := range files {

@@ -434,7 +434,7 @@ func (s *Store) resumeFile(ctx context.Context, src, dst string, chunk func(int)
 // UploadSnapshot implements pluginapi.Executor.
 func (s *Store) UploadSnapshot(ctx context.Context, t pluginapi.Target, dir string, progress pluginapi.ProgressFunc) (res pluginapi.TransferResult, err error) {
 	defer s.record(ctx, "UploadSnapshot", map[string]any{"target": t, "dir": dir})(&err)
-	if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, pluginapi.SnapshotMetadataFile)); err != nil {
 		return res, pluginapi.Errorf(pluginapi.CodeInvalidArgument, "snapshot directory %s has no metadata.json", dir)
 	}
 	s.mu.Lock()

@@ -1,6 +1,6 @@
 //go:build windows
 
-package layout
+package flock
 
 import (
 	"errors"

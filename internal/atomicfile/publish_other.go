@@ -1,6 +1,6 @@
 //go:build !linux && !windows
 
-package layout
+package atomicfile
 
 // renameNoReplace has no atomic form here: Publish falls back.
 func renameNoReplace(oldpath, newpath string) error { return errNoReplaceUnsupported }

@@ -1,4 +1,4 @@
-package layout
+package flock
 
 import (
 	"context"
@@ -21,12 +21,12 @@ type Lock struct {
 	path   string
 	file   *os.File
 	once   sync.Once
-	record LockRecord
-	stale  *LockRecord
+	record Record
+	stale  *Record
 }
 
-// LockOptions tunes Acquire; the zero value is fine.
-type LockOptions struct {
+// Options tunes Acquire; the zero value is fine.
+type Options struct {
 	// Clock stamps StartedAt; timestamp.System when nil.
 	Clock timestamp.Clock
 	// Command is recorded in the lock file; os.Args joined when empty.
@@ -38,7 +38,7 @@ type LockOptions struct {
 // process (or another Acquire in this process) holds it, the error is a
 // *LockedError naming the holder's pid, host and start time. A lock file
 // left by a dead holder (or by 0.35.1) is taken over; Lock.Stale reports it.
-func Acquire(ctx context.Context, path, purpose string, opts LockOptions) (*Lock, error) {
+func Acquire(ctx context.Context, path, purpose string, opts Options) (*Lock, error) {
 	for attempt := 0; attempt < 10; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -51,13 +51,7 @@ func Acquire(ctx context.Context, path, purpose string, opts LockOptions) (*Lock
 	return nil, fmt.Errorf("lock %s: the lock file kept being replaced", path)
 }
 
-// AcquireLock takes the runner lock of the backup directory
-// (<root>/backup-execution-journal.json.lock).
-func (l BackupLayout) AcquireLock(ctx context.Context, opts LockOptions) (*Lock, error) {
-	return Acquire(ctx, l.LockPath(), "backup execution journal", opts)
-}
-
-func tryAcquire(path, purpose string, opts LockOptions) (l *Lock, retry bool, err error) {
+func tryAcquire(path, purpose string, opts Options) (l *Lock, retry bool, err error) {
 	f, retry, err := openLockFile(path)
 	if retry || err != nil {
 		return nil, retry, err
@@ -75,7 +69,7 @@ func tryAcquire(path, purpose string, opts LockOptions) (l *Lock, retry bool, er
 		data, _ := io.ReadAll(io.LimitReader(f, 64<<10))
 		_ = f.Close()
 		if errors.Is(err, platform.ErrWouldBlock) {
-			holder, _ := parseLockRecord(data)
+			holder, _ := parseRecord(data)
 			return nil, false, &LockedError{Path: path, Purpose: purpose, Holder: holder}
 		}
 		return nil, false, fmt.Errorf("lock %s: %w", path, err)
@@ -93,7 +87,7 @@ func tryAcquire(path, purpose string, opts LockOptions) (l *Lock, retry bool, er
 		return nil, false, err
 	}
 	l = &Lock{path: path, file: f}
-	if old, ok := parseLockRecord(data); ok {
+	if old, ok := parseRecord(data); ok {
 		l.stale = &old
 	}
 	l.record = newRecord(opts)
@@ -104,7 +98,7 @@ func tryAcquire(path, purpose string, opts LockOptions) (l *Lock, retry bool, er
 	return l, false, nil
 }
 
-func newRecord(opts LockOptions) LockRecord {
+func newRecord(opts Options) Record {
 	clock := opts.Clock
 	if clock == nil {
 		clock = timestamp.System{}
@@ -114,7 +108,7 @@ func newRecord(opts LockOptions) LockRecord {
 	if cmd == "" {
 		cmd = strings.Join(os.Args, " ")
 	}
-	return LockRecord{PID: os.Getpid(), Host: host, StartedAt: timestamp.Now(clock), Command: cmd}
+	return Record{PID: os.Getpid(), Host: host, StartedAt: timestamp.Now(clock), Command: cmd}
 }
 
 func (l *Lock) writeRecord() error {
@@ -135,11 +129,11 @@ func (l *Lock) writeRecord() error {
 func (l *Lock) Path() string { return l.path }
 
 // Record is what this lock wrote into the lock file.
-func (l *Lock) Record() LockRecord { return l.record }
+func (l *Lock) Record() Record { return l.record }
 
 // Stale returns the record of a previous holder whose lock file was left
 // behind (it died, or was a 0.35.1 runner), or nil when the file was fresh.
-func (l *Lock) Stale() *LockRecord { return l.stale }
+func (l *Lock) Stale() *Record { return l.stale }
 
 // StaleMessage tells the operator about a cleared stale lock, or returns ""
 // when there was none.
@@ -148,6 +142,23 @@ func (l *Lock) StaleMessage() string {
 		return ""
 	}
 	return fmt.Sprintf("cleared stale lock %s left by %s", l.path, l.stale.String())
+}
+
+// Wait takes the exclusive kernel lock of the file at path, waiting for
+// it, and returns the function that releases it (by closing the file).
+// Unlike Acquire it keeps no record and never removes the file: it guards
+// short critical sections such as a store's check-and-rename or a one-time
+// build into a shared cache directory.
+func Wait(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := platform.Lock(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { _ = f.Close() }, nil // closing the descriptor releases the lock
 }
 
 // Release removes the lock file and drops the kernel lock. It is safe to

@@ -1,6 +1,6 @@
 //go:build windows
 
-package layout
+package atomicfile
 
 import "github.com/canic-backup/canic-backup/internal/platform"
 
