@@ -11,7 +11,7 @@ import (
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue11BackupVerifyRestoreThroughSeaweedFS: through the agent
+// TestStoreBackupVerifyRestoreThroughSeaweedFS: through the agent
 // executor, `backup create --store offsite` backs the simulator's fleet up
 // into a bucket of a real SeaweedFS server (staged locally, then
 // published; the staging directory is gone afterwards). `backup list`
@@ -19,7 +19,7 @@ import (
 // artifacts, and a seeded 50% sample), and after every canister's state
 // changed, restore plan → apply → run from the bucket brings every state
 // digest back to its backup-time value with every canister running.
-func TestIssue11BackupVerifyRestoreThroughSeaweedFS(t *testing.T) {
+func TestStoreBackupVerifyRestoreThroughSeaweedFS(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 3, Depth: 1, Size: 2 << 20, Seed: 7})
 	atBackup := digests(t, f.s, f.children...)

@@ -16,7 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue11TwoHostsContendForFleetLock: two `backup create --store
+// TestTwoHostsContendForFleetLease: two `backup create --store
 // offsite` processes of one fleet, started together with the host
 // identities host-a and host-b (each with its own cache directory, as on
 // two machines), contend for the fleet's lease lock in the bucket: exactly
@@ -25,7 +25,7 @@ import (
 // canister runs. Then a lease left by a host-x whose expiry passed is
 // taken over by the next create (its store named by $CANIC_BACKUP_STORE),
 // which logs the takeover naming host-x.
-func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
+func TestTwoHostsContendForFleetLease(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 3, Depth: 1, Size: 1 << 20, Seed: 5})
 	// Slow update calls so the two runs overlap by seconds.

@@ -17,7 +17,7 @@ import (
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue11KilledMultipartUploadResumes: `backup create --store offsite`
+// TestKilledMultipartUploadResumes: `backup create --store offsite`
 // of a fleet whose artifacts take several 5 MiB parts is SIGKILLed (kill
 // point store.part-uploaded in the main process) after its third part
 // upload, mid-publish. Its lease (default 2 min TTL) is still unexpired,
@@ -29,7 +29,7 @@ import (
 // (listed from the server once the killed client's last requests settled;
 // none that the proxy saw finish before the kill), no canister is left
 // stopped, and the bucket's backup verifies.
-func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
+func TestKilledMultipartUploadResumes(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 2, Depth: 1, Size: 32 << 20, Seed: 11})
 	atBackup := digests(t, f.s, f.children...)

@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestIssue6ICPBackupRestoreCycle: the issue 5 cycle through the dfx
+// TestICPBackupRestoreCycle: the agent cycle (TestAgentBackupRestoreCycle) through the dfx
 // executor in icp flavor, driving the real icp 1.5.0 binary: the backup
 // verifies and the restore brings every digest back.
-func TestIssue6ICPBackupRestoreCycle(t *testing.T) {
+func TestICPBackupRestoreCycle(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
 	out, atBackup := backupFleet(t, f, envICP)
@@ -24,13 +24,13 @@ func TestIssue6ICPBackupRestoreCycle(t *testing.T) {
 	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
 }
 
-// TestIssue6ICPFailureMidBackup: the second child already holds the IC's
+// TestICPFailureMidBackupIsOneErrorAndResumes: the second child already holds the IC's
 // maximum of 10 snapshots, so icp's `canister snapshot create` fails after
 // every child was stopped. The run exits non-zero with one error naming
 // the icp command, the journal's failed create-snapshot receipt holds
 // icp's message, and every stopped canister runs again. Once a slot is
 // freed, `backup resume --retry-failed` completes a backup that verifies.
-func TestIssue6ICPFailureMidBackup(t *testing.T) {
+func TestICPFailureMidBackupIsOneErrorAndResumes(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
 	victim := f.children[1]
@@ -84,11 +84,11 @@ func deref(s *string) string {
 	return *s
 }
 
-// TestIssue6MissingICPIsOneClearLine: when the configured icp binary does
+// TestMissingICPIsOneClearLine: when the configured icp binary does
 // not exist, the dfx driver's plugin process cannot start; the user gets
 // one line naming the executor and the driver's own reason, not
 // go-plugin's guesses about architectures and dynamic libraries.
-func TestIssue6MissingICPIsOneClearLine(t *testing.T) {
+func TestMissingICPIsOneClearLine(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
 	cfg := filepath.Join(f.dir, "missing-icp.toml")

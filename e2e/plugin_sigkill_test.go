@@ -14,13 +14,13 @@ import (
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue4PluginSIGKILLDuringDownload: the agent driver's plugin process
+// TestPluginSIGKILLDuringDownloadResumes: the agent driver's plugin process
 // (the binary re-executed as `plugin-serve`) is killed with a real SIGKILL
 // while it downloads a snapshot (the simulator's latency keeps the
 // download in flight). The run fails naming the executor and the method,
 // the journal records it, no canister is left stopped, and `backup resume
 // --retry-failed` completes a backup that verifies.
-func TestIssue4PluginSIGKILLDuringDownload(t *testing.T) {
+func TestPluginSIGKILLDuringDownloadResumes(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 4<<20)
 	before := digests(t, f.s, f.children...)

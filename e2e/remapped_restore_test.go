@@ -11,7 +11,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/restore"
 )
 
-// TestIssue7RemappedRestoreWithFailure, for the agent and the icp
+// TestRemappedRestoreSurvivesAFailure, for the agent and the icp
 // executor: after a backup of root + 3 children and a change of every
 // canister's state, a restore maps one member onto a freshly created
 // canister. That canister's controllers are taken away before the run, so
@@ -20,7 +20,7 @@ import (
 // are back, `restore run --retry-failed` and `--execute` complete, and
 // every restored digest (the fresh canister's compared with its source's
 // backup-time digest) equals the one at backup time.
-func TestIssue7RemappedRestoreWithFailure(t *testing.T) {
+func TestRemappedRestoreSurvivesAFailure(t *testing.T) {
 	t.Parallel()
 	for _, env := range []string{envAgent, envICP} {
 		t.Run(env, func(t *testing.T) {

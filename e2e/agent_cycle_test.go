@@ -7,13 +7,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestIssue5AgentBackupRestoreCycle: through the agent executor (the
+// TestAgentBackupRestoreCycle: through the agent executor (the
 // binary re-executed as its plugin process, the simulator over HTTP), a
 // backup of root + 3 children verifies; after every canister's state
 // changed, restore plan → apply --dry-run → run --execute (in batches of
 // --max-steps 4) restores every state digest to its backup-time value and
 // leaves every canister running.
-func TestIssue5AgentBackupRestoreCycle(t *testing.T) {
+func TestAgentBackupRestoreCycle(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 2<<20)
 	out, atBackup := backupFleet(t, f, envAgent)
