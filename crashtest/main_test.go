@@ -1,18 +1,20 @@
 package crashtest
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 )
 
 // canicBin is the canic-backup binary built once for the package (without
-// the race detector: the harness runs it hundreds of times).
-var canicBin string
+// the race detector: the harness runs it hundreds of times); canic runs it
+// with DO_NOT_TRACK=1.
+var (
+	canicBin string
+	canic    fleettest.CLI
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "canic-backup-crash-")
@@ -22,15 +24,11 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		defer os.RemoveAll(dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		canicBin = filepath.Join(dir, "canic-backup")
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", canicBin,
-			"github.com/canic-backup/canic-backup/cmd/canic-backup").CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "go build canic-backup: %v\n%s", err, out)
+		if canicBin, err = fleettest.Build(dir, false); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		canic = fleettest.CLI{Bin: canicBin, Env: []string{"DO_NOT_TRACK=1"}}
 		return m.Run()
 	}()
 	os.Exit(code)

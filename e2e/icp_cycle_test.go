@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,12 +17,12 @@ func TestICPBackupRestoreCycle(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
 	out, atBackup := backupFleet(t, f, envICP)
-	mutateAll(t, f.s, atBackup)
+	mutateAll(t, f.Sim, atBackup)
 
 	jpath := prepareRestore(t, f, out, "restore", "")
 	restoreToCompletion(t, f, envICP, jpath, 0)
-	assert.Equal(t, atBackup, digests(t, f.s, f.children...), "every member is back at its backup-time state")
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...), "every member is back at its backup-time state")
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }
 
 // TestICPFailureMidBackupIsOneErrorAndResumes: the second child already holds the IC's
@@ -33,26 +34,26 @@ func TestICPBackupRestoreCycle(t *testing.T) {
 func TestICPFailureMidBackupIsOneErrorAndResumes(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
-	victim := f.children[1]
-	fillSnapshots(t, f.s, victim)
+	victim := f.Children[1]
+	fleettest.FillSnapshots(t, f.Sim, victim)
 
-	out := filepath.Join(f.dir, "backup")
-	r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", envICP, "--out", out)
-	require.NotEqual(t, 0, r.code, r.String())
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "no canister is left stopped")
+	out := filepath.Join(f.Dir, "backup")
+	r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", envICP, "--out", out)
+	require.NotEqual(t, 0, r.Code, r.String())
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "no canister is left stopped")
 
 	errLines := 0
-	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(r.Stderr), "\n") {
 		if strings.HasPrefix(l, "error:") {
 			errLines++
 		}
 	}
-	assert.Equal(t, 1, errLines, "one error: %q", r.stderr)
-	assert.Contains(t, r.stderr, "icp canister snapshot create")
-	assert.Contains(t, r.stderr, victim)
-	assert.Contains(t, r.stderr, "maximum number of snapshots")
-	assert.NotContains(t, r.stderr, "unauthorized", "a full snapshot slot is no authorization failure")
-	assert.Contains(t, r.stderr, "--retry-failed")
+	assert.Equal(t, 1, errLines, "one error: %q", r.Stderr)
+	assert.Contains(t, r.Stderr, "icp canister snapshot create")
+	assert.Contains(t, r.Stderr, victim)
+	assert.Contains(t, r.Stderr, "maximum number of snapshots")
+	assert.NotContains(t, r.Stderr, "unauthorized", "a full snapshot slot is no authorization failure")
+	assert.Contains(t, r.Stderr, "--retry-failed")
 
 	j := readExecutionJournal(t, out)
 	var failed []string
@@ -66,15 +67,15 @@ func TestICPFailureMidBackupIsOneErrorAndResumes(t *testing.T) {
 	assert.Contains(t, failed[0], "icp canister snapshot create")
 	assert.Contains(t, failed[0], "maximum number of snapshots")
 
-	before := digests(t, f.s, f.children...)
-	dropSnapshot(t, f.s, victim)
-	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envICP, "--retry-failed")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Regexp(t, `resume\s+complete`, r.stdout)
-	r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Equal(t, before, digests(t, f.s, f.children...))
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	before := fleettest.Digests(t, f.Sim, f.Children...)
+	fleettest.DropSnapshot(t, f.Sim, victim)
+	r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envICP, "--retry-failed")
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Regexp(t, `resume\s+complete`, r.Stdout)
+	r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }
 
 func deref(s *string) string {
@@ -91,15 +92,15 @@ func deref(s *string) string {
 func TestMissingICPIsOneClearLine(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
-	cfg := filepath.Join(f.dir, "missing-icp.toml")
-	writeConfig(t, cfg, f.s, "icp-e2e-no-such-binary")
-	r := cli(t, f.dir, nil, "backup", "create", "--config", cfg, "--env", envICP, "--out", filepath.Join(f.dir, "b"))
-	require.Equal(t, 1, r.code, r.String())
-	assert.Empty(t, r.stdout)
-	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
-	assert.Contains(t, r.stderr, `executor "sim-icp": cannot start plugin `+canicBin)
-	assert.Contains(t, r.stderr, `binary = "icp-e2e-no-such-binary"`)
-	assert.Contains(t, r.stderr, "executable file not found in $PATH")
-	assert.NotContains(t, r.stderr, "architecture")
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	cfg := filepath.Join(f.Dir, "missing-icp.toml")
+	writeConfig(t, cfg, f.Sim, "icp-e2e-no-such-binary")
+	r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", cfg, "--env", envICP, "--out", filepath.Join(f.Dir, "b"))
+	require.Equal(t, 1, r.Code, r.String())
+	assert.Empty(t, r.Stdout)
+	assert.Equal(t, 1, strings.Count(r.Stderr, "\n"), "one line: %q", r.Stderr)
+	assert.Contains(t, r.Stderr, `executor "sim-icp": cannot start plugin `+canicBin)
+	assert.Contains(t, r.Stderr, `binary = "icp-e2e-no-such-binary"`)
+	assert.Contains(t, r.Stderr, "executable file not found in $PATH")
+	assert.NotContains(t, r.Stderr, "architecture")
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
@@ -25,15 +26,15 @@ import (
 func pausedCreate(t *testing.T, f *fleet, out string) (cmd *exec.Cmd, stdout, stderr *bytes.Buffer, pause string) {
 	t.Helper()
 	pause = filepath.Join(t.TempDir(), "paused")
-	cmd, stdout, stderr = command(t, f.dir, []string{
+	cmd, stdout, stderr = canic.Command(t, f.Dir, []string{
 		killpoint.EnvKill + "=main/" + killpoint.RunnerStopsCompleted + ":1",
 		killpoint.EnvPause + "=" + pause,
-	}, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
+	}, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(pause)
 		return err == nil
 	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", stderr)
-	for id, st := range statuses(t, f.s, f.children...) {
+	for id, st := range fleettest.Statuses(t, f.Sim, f.Children...) {
 		require.Equal(t, "stopped", st, "%s is stopped at the pause", id)
 	}
 	return cmd, stdout, stderr, pause
@@ -61,43 +62,43 @@ func TestSignalAfterStopsRestartsEveryCanister(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			f := startFleet(t, 64<<10)
-			before := digests(t, f.s, f.children...)
-			out := filepath.Join(f.dir, "backup")
+			before := fleettest.Digests(t, f.Sim, f.Children...)
+			out := filepath.Join(f.Dir, "backup")
 			cmd, stdout, stderr, pause := pausedCreate(t, f, out)
 			require.NoError(t, cmd.Process.Signal(sig))
 			// The signal is handled while the run is paused; then it goes on.
 			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "canic-backup: ") },
 				time.Minute, 5*time.Millisecond, "the signal is acknowledged")
 			require.NoError(t, os.Remove(pause))
-			r := wait(t, cmd, stdout, stderr)
+			r := fleettest.Wait(t, cmd, stdout, stderr)
 
-			require.NotEqual(t, 0, r.code, r.String())
-			assert.NotEqual(t, 4, r.code, "nothing is left stopped: %s", r.String())
-			assert.Contains(t, r.stderr, "are started again")
-			assert.NotContains(t, r.stderr, "left stopped", r.String())
+			require.NotEqual(t, 0, r.Code, r.String())
+			assert.NotEqual(t, 4, r.Code, "nothing is left stopped: %s", r.String())
+			assert.Contains(t, r.Stderr, "are started again")
+			assert.NotContains(t, r.Stderr, "left stopped", r.String())
 			// The hint moves the backup forward: resume must retry the
 			// operation the interruption recorded as failed.
-			assert.Contains(t, r.stderr, "backup resume --dir "+out+" --config "+f.cfg+" --env "+envAgent+" --retry-failed`", r.String())
-			assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "every canister runs again")
+			assert.Contains(t, r.Stderr, "backup resume --dir "+out+" --config "+f.Config+" --env "+envAgent+" --retry-failed`", r.String())
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "every canister runs again")
 
 			j := readExecutionJournal(t, out)
 			assert.Empty(t, runner.LeftStopped(j), "the journal records the restarts")
 			reasons := strings.Join(failureReasons(t, out), "\n")
 			assert.Contains(t, reasons, runner.InterruptedReasonPrefix)
-			for _, id := range f.children {
+			for _, id := range f.Children {
 				assert.Contains(t, reasons, runner.RestartedReasonPrefix+id)
 			}
 
-			r = cli(t, f.dir, nil, "backup", "recover", "--dir", out, "--config", f.cfg, "--env", envAgent)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Contains(t, r.stdout, "nothing to do")
+			r = canic.Run(t, f.Dir, nil, "backup", "recover", "--dir", out, "--config", f.Config, "--env", envAgent)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Contains(t, r.Stdout, "nothing to do")
 
-			r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")
-			require.Equal(t, 0, r.code, r.String())
-			r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Equal(t, before, digests(t, f.s, f.children...))
-			assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+			r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent, "--retry-failed")
+			require.Equal(t, 0, r.Code, r.String())
+			r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...))
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 		})
 	}
 }
@@ -127,28 +128,28 @@ func TestFullDiskDuringStopsRestartsEveryCanister(t *testing.T) {
 	filler := filepath.Join(mnt, "filler")
 	fillDisk(t, filler)
 	require.NoError(t, os.Remove(pause))
-	r := wait(t, cmd, stdout, stderr)
+	r := fleettest.Wait(t, cmd, stdout, stderr)
 
-	require.NotEqual(t, 0, r.code, r.String())
-	assert.Contains(t, r.stderr, "no space left on device", r.String())
-	assert.Contains(t, r.stderr, "journal could not record it", r.String())
-	assert.NotEqual(t, 4, r.code, "nothing is left stopped: %s", r.String())
-	assert.NotContains(t, r.stderr, "left stopped", r.String())
-	assert.Contains(t, r.stderr, "run `canic-backup backup recover --dir "+out+" --config "+f.cfg+" --env "+envAgent+"`", r.String())
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "every canister runs again")
+	require.NotEqual(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stderr, "no space left on device", r.String())
+	assert.Contains(t, r.Stderr, "journal could not record it", r.String())
+	assert.NotEqual(t, 4, r.Code, "nothing is left stopped: %s", r.String())
+	assert.NotContains(t, r.Stderr, "left stopped", r.String())
+	assert.Contains(t, r.Stderr, "run `canic-backup backup recover --dir "+out+" --config "+f.Config+" --env "+envAgent+"`", r.String())
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "every canister runs again")
 
 	require.NoError(t, os.Remove(filler))
-	r = cli(t, f.dir, nil, "backup", "recover", "--dir", out, "--config", f.cfg, "--env", envAgent)
-	require.Equal(t, 0, r.code, r.String())
-	assert.NotContains(t, r.stdout, "nothing to do", r.String())
-	for _, id := range f.children {
-		assert.Contains(t, r.stdout, "already running "+id, r.String())
+	r = canic.Run(t, f.Dir, nil, "backup", "recover", "--dir", out, "--config", f.Config, "--env", envAgent)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.NotContains(t, r.Stdout, "nothing to do", r.String())
+	for _, id := range f.Children {
+		assert.Contains(t, r.Stdout, "already running "+id, r.String())
 	}
 	assert.Empty(t, runner.LeftStopped(readExecutionJournal(t, out)))
 
-	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent, "--retry-failed")
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }
 
 // fillDisk writes path until its file system has no byte left.
