@@ -25,7 +25,7 @@ func TestSecondRunIsRefusedWithTheHolder(t *testing.T) {
 	f := startFleet(t)
 	f.Sim.SetFaults(sim.Faults{UpdateLatency: 300 * time.Millisecond})
 	out := filepath.Join(f.Dir, "backup")
-	first := exec.Command(canicBin, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
+	first := exec.Command(canic.Bin, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
 	first.Dir = f.Dir
 	first.Env = append(os.Environ(), "CANIC_BACKUP_LOG=", marker+"="+t.Name())
 	var firstErr bytes.Buffer

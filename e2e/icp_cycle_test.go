@@ -98,7 +98,7 @@ func TestMissingICPIsOneClearLine(t *testing.T) {
 	require.Equal(t, 1, r.Code, r.String())
 	assert.Empty(t, r.Stdout)
 	assert.Equal(t, 1, strings.Count(r.Stderr, "\n"), "one line: %q", r.Stderr)
-	assert.Contains(t, r.Stderr, `executor "sim-icp": cannot start plugin `+canicBin)
+	assert.Contains(t, r.Stderr, `executor "sim-icp": cannot start plugin `+canic.Bin)
 	assert.Contains(t, r.Stderr, `binary = "icp-e2e-no-such-binary"`)
 	assert.Contains(t, r.Stderr, "executable file not found in $PATH")
 	assert.NotContains(t, r.Stderr, "architecture")

@@ -118,3 +118,25 @@ func (r *Running) Wait(t *testing.T) Result {
 	t.Helper()
 	return Wait(t, r.Cmd, r.out, r.errOut)
 }
+
+// Main is a test package's TestMain: it builds the binary (see Build) into
+// a temporary directory named for pkg, sets *cli to run it with env, runs
+// the tests, removes the directory and exits with the tests' code.
+func Main(m *testing.M, pkg string, race bool, env []string, cli *CLI) {
+	dir, err := os.MkdirTemp("", "canic-backup-"+pkg+"-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		bin, err := Build(dir, race)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		*cli = CLI{Bin: bin, Env: env}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
