@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,24 +18,37 @@ import (
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
+// pausedRun is a `backup create` paused right after its stops.
+type pausedRun struct {
+	*fleettest.Running
+	pause string
+}
+
 // pausedCreate starts `backup create` into out, paused right after every
 // stop completed (killpoint.RunnerStopsCompleted with a pause file), and
 // returns once the pause is reached and every child is stopped.
-func pausedCreate(t *testing.T, f *fleet, out string) (cmd *exec.Cmd, stdout, stderr *bytes.Buffer, pause string) {
+func pausedCreate(t *testing.T, f *fleet, out string) *pausedRun {
 	t.Helper()
-	pause = filepath.Join(t.TempDir(), "paused")
-	cmd, stdout, stderr = canic.Command(t, f.Dir, []string{
+	p := &pausedRun{pause: filepath.Join(t.TempDir(), "paused")}
+	p.Running = canic.Start(t, f.Dir, []string{
 		killpoint.EnvKill + "=main/" + killpoint.RunnerStopsCompleted + ":1",
-		killpoint.EnvPause + "=" + pause,
+		killpoint.EnvPause + "=" + p.pause,
 	}, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
 	require.Eventually(t, func() bool {
-		_, err := os.Stat(pause)
+		_, err := os.Stat(p.pause)
 		return err == nil
-	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", stderr)
+	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", p.Err)
 	for id, st := range fleettest.Statuses(t, f.Sim, f.Children...) {
 		require.Equal(t, "stopped", st, "%s is stopped at the pause", id)
 	}
-	return cmd, stdout, stderr, pause
+	return p
+}
+
+// resume lets the paused run go on and waits (at most 3 minutes) for it.
+func (p *pausedRun) resume(t *testing.T) result {
+	t.Helper()
+	require.NoError(t, os.Remove(p.pause))
+	return p.Wait(t)
 }
 
 // interruptedReason returns the failure reasons the journal of dir records.
@@ -64,13 +75,12 @@ func TestSignalAfterStopsRestartsEveryCanister(t *testing.T) {
 			f := startFleet(t, 64<<10)
 			before := fleettest.Digests(t, f.Sim, f.Children...)
 			out := filepath.Join(f.Dir, "backup")
-			cmd, stdout, stderr, pause := pausedCreate(t, f, out)
-			require.NoError(t, cmd.Process.Signal(sig))
+			p := pausedCreate(t, f, out)
+			require.NoError(t, p.Cmd.Process.Signal(sig))
 			// The signal is handled while the run is paused; then it goes on.
-			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "canic-backup: ") },
+			require.Eventually(t, func() bool { return strings.Contains(p.Err.String(), "canic-backup: ") },
 				time.Minute, 5*time.Millisecond, "the signal is acknowledged")
-			require.NoError(t, os.Remove(pause))
-			r := fleettest.Wait(t, cmd, stdout, stderr)
+			r := p.resume(t)
 
 			require.NotEqual(t, 0, r.Code, r.String())
 			assert.NotEqual(t, 4, r.Code, "nothing is left stopped: %s", r.String())
@@ -123,12 +133,11 @@ func TestFullDiskDuringStopsRestartsEveryCanister(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	out := filepath.Join(mnt, "backup")
-	cmd, stdout, stderr, pause := pausedCreate(t, f, out)
+	p := pausedCreate(t, f, out)
 
 	filler := filepath.Join(mnt, "filler")
 	fillDisk(t, filler)
-	require.NoError(t, os.Remove(pause))
-	r := fleettest.Wait(t, cmd, stdout, stderr)
+	r := p.resume(t)
 
 	require.NotEqual(t, 0, r.Code, r.String())
 	assert.Contains(t, r.Stderr, "no space left on device", r.String())

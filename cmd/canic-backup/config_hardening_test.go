@@ -22,7 +22,7 @@ executor = "ag"
 [executors.ag]
 driver = "agent"
 url = "`+url+`"
-root_key = "mainnet"
+root_key = "fetch"
 identity_pem = "`+pem+`"
 `)
 	return cfg

@@ -17,16 +17,25 @@ import (
 // get past (the same resume would fail the same way): it says why and
 // names what moves forward instead. "" for any other error.
 func deadEndHint(runErr error, c *cli.Context) string {
+	create := "canic-backup backup create"
+	if f := c.String("config"); f != "" {
+		create += " --config " + f
+	}
+	if v := c.String("env"); v != "" {
+		create += " --env " + v
+	}
+	if v := c.String("store"); v != "" {
+		create += " --store " + v
+	}
 	if errors.Is(runErr, plan.ErrTopologyPreflightHashMismatch) || errors.Is(runErr, plan.ErrTopologyPreflightTargetsMismatch) {
-		create := "canic-backup backup create"
-		if f := c.String("config"); f != "" {
-			create += " --config " + f
-		}
-		if v := c.String("env"); v != "" {
-			create += " --env " + v
-		}
 		return "no resume can continue this backup: the fleet's topology changed since it was planned, and every snapshot of a backup " +
 			"must come from the planned fleet (nothing was stopped); start a new backup with `" + create + "`"
+	}
+	var failed *runner.FailedOperationError
+	if errors.Is(runErr, runner.ErrNotInSink) ||
+		(errors.As(runErr, &failed) && strings.Contains(strings.Join(failed.Reasons, "\n"), runner.ErrNotInSink.Error())) {
+		return "no resume can complete this backup: an artifact left its staging directory but the store does not hold it, " +
+			"so its snapshot must be downloaded again; start a new backup with `" + create + "`"
 	}
 	return ""
 }

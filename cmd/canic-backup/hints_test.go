@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,4 +63,20 @@ func TestHintAfterRepeatedFailureSaysToRemoveTheCause(t *testing.T) {
 	assert.NotContains(t, err.Error(), "to continue")
 	assert.Contains(t, err.Error(), "failed the same way in its last 2 attempts; retrying as it is will fail again: remove the cause named above first")
 	assert.Contains(t, err.Error(), "`canic-backup backup resume --dir "+dir+" --config c.toml --env prod --retry-failed`")
+}
+
+// TestHintAfterLostSunkArtifactNamesCreate: an artifact neither staged nor
+// in the store cannot be finalized by any resume (the error says so); the
+// hint no longer alternates between resume and resume --retry-failed.
+func TestHintAfterLostSunkArtifactNamesCreate(t *testing.T) {
+	c := hintContext(t, "c.toml", "prod")
+	for _, runErr := range []error{
+		fmt.Errorf("backup operation 19: %w: artifact x", runner.ErrNotInSink),
+		&runner.FailedOperationError{Sequence: 19, OperationID: "finalize", Reasons: []string{"backup operation 19: " + runner.ErrNotInSink.Error() + ": artifact x"}},
+	} {
+		err := resumeHint(runErr, "--dir d", "d", c)
+		assert.NotContains(t, err.Error(), "backup resume")
+		assert.Contains(t, err.Error(), "no resume can complete this backup")
+		assert.Contains(t, err.Error(), "start a new backup with `canic-backup backup create --config c.toml --env prod`")
+	}
 }

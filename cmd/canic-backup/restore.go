@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,13 +9,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/layout"
-	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 )
 
 // openRestoreExecutor returns the RestoreExecutor of an environment and its
-// closer. The integration engineer wires executors from the TOML config;
-// until then nil means "none configured".
-type openRestoreExecutor func(ctx context.Context, envName string) (restore.RestoreExecutor, func() error, error)
+// closer; nil means "none configured".
+type openRestoreExecutor = usecase.ExecutorOpener
 
 // restoreCommand is the `restore` command family.
 func restoreCommand(e env) *cli.Command {
@@ -61,4 +60,34 @@ func clockOf(e env) restoreClock {
 		return time.Now
 	}
 	return e.now
+}
+
+// restoreProgress renders the restore use cases' events on stderr (stdout
+// may carry the command's JSON).
+func restoreProgress(e env) usecase.Progress {
+	return func(ev usecase.Event) {
+		switch ev := ev.(type) {
+		case usecase.Fetched:
+			rep := ev.Report
+			line := fmt.Sprintf("fetched %d objects (%.1f MiB) from %s in %s", rep.Objects, float64(rep.Bytes)/(1<<20), ev.Store, ev.Took.Round(time.Millisecond))
+			if kept := rep.Objects - rep.Downloaded; kept > 0 && rep.Downloaded >= 0 {
+				line += fmt.Sprintf(" (%d of them already present)", kept)
+			}
+			fmt.Fprintln(e.stderr, line)
+		case usecase.Checked:
+			fmt.Fprintf(e.stderr, "checked %d artifacts (%d objects, %.1f MiB) in %s by streaming in %s\n",
+				ev.Artifacts, ev.Objects, float64(ev.Bytes)/(1<<20), ev.Store, ev.Took.Round(time.Millisecond))
+		case usecase.RemoveFailed:
+			fmt.Fprintf(e.stderr, "warning: restore run: could not remove a fetched artifact from %s: %v\n", ev.Dir, ev.Err)
+		}
+	}
+}
+
+// restoreExit gives a failed verification of the restore use cases exit 3.
+func restoreExit(err error) error {
+	var vf *usecase.VerificationFailed
+	if errors.As(err, &vf) {
+		return verifyFailed(err)
+	}
+	return err
 }

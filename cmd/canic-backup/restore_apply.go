@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
-	"fmt"
+	"context"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/canic-backup/canic-backup/core/archive"
-	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 )
 
 // restoreApplyCommand is `restore apply --dry-run`: render the operations
@@ -54,71 +52,11 @@ func restoreApply(c *cli.Context, e env) error {
 	if !c.Bool("dry-run") {
 		return usagef("%s: --dry-run is required (restore run executes the journal)", commandName(c))
 	}
-	p, err := restore.ReadPlan(planFile)
-	if err != nil {
-		return fmt.Errorf("read plan: %w", err)
-	}
-	// Checked before anything is fetched; checked again atomically below.
-	jout := c.String("journal-out")
-	if jout != "" {
-		exists, err := fileExists(jout)
-		if err != nil {
-			return err
-		}
-		if exists {
-			return fmt.Errorf("%s already exists: refusing to replace an apply journal (it may hold a restore's progress): %w", jout, layout.ErrExists)
-		}
-	}
-	dir, sums, err := restoreApplySource(c, e, p)
-	if err != nil {
-		return err
-	}
-	var d *restore.DryRun
-	if sums != nil {
-		d, err = streamedDryRun(c.Context, p, dir, sums)
-	} else {
-		d, err = restore.BuildDryRun(c.Context, p, dir)
-	}
-	if err != nil {
-		return err
-	}
-	if err := writeDocument(e.stdout, c.String("out"), d); err != nil {
-		return err
-	}
-	if jout != "" {
-		if err := layout.CreateJSONAtomic(jout, restore.NewJournal(d)); err != nil {
-			if errors.Is(err, layout.ErrExists) {
-				return fmt.Errorf("%s already exists: refusing to replace an apply journal: %w", jout, err)
-			}
-			return fmt.Errorf("write %s: %w", jout, err)
-		}
-	}
-	return nil
-}
-
-// restoreApplySource returns the backup directory the dry-run checks: the
-// --backup-dir, or with --store the backup's local directory. For a remote
-// store only the documents are fetched into it; the artifacts of the plan's
-// members are checked by streaming them from the store, and their
-// checksums are returned (nil otherwise) for streamedDryRun.
-func restoreApplySource(c *cli.Context, e env, p *restore.Plan) (string, *archive.ArtifactsReport, error) {
-	src, err := restoreSourceOf(c, e)
-	if err != nil || src == nil {
-		return c.String("backup-dir"), nil, err
-	}
-	if !src.remote() {
-		return src.dir, nil, nil
-	}
-	paths, err := src.planArtifacts(c.Context, p)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := src.fetch(c.Context, e, "restore apply", nil); err != nil {
-		return "", nil, err
-	}
-	sums, err := src.streamedArtifacts(c.Context, e, "restore apply", paths)
-	if err != nil {
-		return "", nil, err
-	}
-	return src.dir, sums, nil
+	_, err = usecase.Apply(c.Context, usecase.ApplyOptions{
+		Plan: planFile, BackupDir: c.String("backup-dir"), JournalOut: c.String("journal-out"),
+		OpenSource: func(context.Context) (*usecase.Source, error) { return restoreSourceOf(c, e) },
+		Render:     func(d *restore.DryRun) error { return writeDocument(e.stdout, c.String("out"), d) },
+		Progress:   restoreProgress(e),
+	})
+	return restoreExit(err)
 }

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/canic-backup/canic-backup/core/archive"
-	"github.com/canic-backup/canic-backup/core/layout"
-	"github.com/canic-backup/canic-backup/core/manifest"
-	"github.com/canic-backup/canic-backup/core/restore"
-	"github.com/canic-backup/canic-backup/core/verify"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 )
 
 // restorePlanCommand is `restore plan`: map, order and summarize a backup
@@ -55,7 +49,7 @@ func restorePlan(c *cli.Context, e env) error {
 		return err
 	}
 	if src != nil {
-		dir = src.dir
+		dir = src.Dir
 	}
 	switch {
 	case dir == "" && file == "":
@@ -65,65 +59,18 @@ func restorePlan(c *cli.Context, e env) error {
 	case c.Bool("require-verified") && dir == "":
 		return usagef("%s: --require-verified requires --backup-dir", commandName(c))
 	}
-	var m *manifest.FleetBackupManifest
-	if dir != "" {
-		if err := restorePlanSource(c, e, src, dir); err != nil {
-			return err
-		}
-		var err error
-		if m, err = verify.ReadManifest(dir); err != nil {
-			return err
-		}
-	} else {
-		data, err := layout.ReadDocument(file, layout.MaxDocumentSize)
-		if err != nil {
-			return fmt.Errorf("read manifest: %w", err)
-		}
-		if m, err = manifest.Decode(data); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	var mapping *restore.Mapping
-	if f := c.String("mapping"); f != "" {
-		var err error
-		if mapping, err = restore.ReadMapping(f); err != nil {
-			return fmt.Errorf("read mapping: %w", err)
-		}
-	}
-	p, err := restore.BuildPlan(m, mapping)
+	p, err := usecase.Plan(c.Context, usecase.PlanOptions{
+		BackupDir: dir, Manifest: file, Source: src, Mapping: c.String("mapping"),
+		RequireVerified: c.Bool("require-verified"), Progress: restoreProgress(e),
+	})
 	if err != nil {
-		return err
+		return restoreExit(err)
 	}
 	if err := writeDocument(e.stdout, c.String("out"), p); err != nil {
 		return err
 	}
-	if c.Bool("require-restore-ready") && !p.ReadinessSummary.Ready {
-		return fmt.Errorf("restore plan for backup %s is not restore-ready: reasons=%s: %w",
-			p.BackupID, restore.DebugStrings(p.ReadinessSummary.Reasons), restore.CodeNotReady)
+	if c.Bool("require-restore-ready") {
+		return usecase.RequireReady(p)
 	}
 	return nil
-}
-
-// restorePlanSource prepares the backup directory dir: from a remote store
-// it verifies the stored backup (--require-verified, streaming) and fetches
-// the documents; otherwise --require-verified verifies dir's layout.
-func restorePlanSource(c *cli.Context, e env, src *restoreSource, dir string) error {
-	if src == nil || !src.remote() {
-		if c.Bool("require-verified") {
-			if _, err := verify.Layout(c.Context, dir); err != nil {
-				return verifyFailed(err)
-			}
-		}
-		return nil
-	}
-	if c.Bool("require-verified") {
-		if _, err := archive.Verify(c.Context, src.choice.Store, src.name, archive.VerifyOptions{}); err != nil {
-			err = fmt.Errorf("verify backup %s in %s: %w", src.name, src.choice.Store, err)
-			if restoreIntegrityError(err) {
-				return verifyFailed(err)
-			}
-			return err
-		}
-	}
-	return src.fetch(c.Context, e, "restore plan", nil)
 }

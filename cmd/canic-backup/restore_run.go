@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 	"github.com/canic-backup/canic-backup/internal/termsafe"
 )
 
@@ -89,42 +91,24 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 	if c.IsSet("max-steps") && c.Int("max-steps") < 1 {
 		return usagef("%s: --max-steps must be a positive integer, got %d", commandName(c), c.Int("max-steps"))
 	}
-	var streamer *restoreStreamer
-	opts := restore.RunOptions{
-		Journal:     journal,
-		Mode:        mode,
-		MaxSteps:    c.Int("max-steps"),
-		Preview:     restore.IcpPreview{Program: c.String("icp"), Network: c.String("network")},
-		Clock:       clockOf(e),
-		LockCommand: "canic-backup restore run --journal " + journal + " --" + string(mode),
-	}
-	if mode == restore.ModeExecute {
-		envName := c.String("env")
-		if open == nil {
-			return fmt.Errorf("restore run --execute: no executor is available for environment %q (executors from the configuration are not wired into restore yet); preview with --dry-run: %w",
-				envName, restore.CodeNoExecutor)
-		}
-		streamer, err = restoreRunStreamer(c, e, journal)
-		if err != nil {
-			return err
-		}
-		ex, closeFn, err := open(c.Context, envName)
-		if err != nil {
-			return fmt.Errorf("restore run --execute: executor for environment %q: %w", envName, err)
-		}
-		defer func() { _ = closeFn() }()
-		if err := restoreCyclesPreflight(c.Context, ex, journal, c.String("network")); err != nil {
-			return fmt.Errorf("restore run --execute: preflight: %w", err)
-		}
-		opts.Executor = ex
-		if streamer != nil {
-			opts.Executor = streamer.wrap(ex)
-		}
-	}
-	resp, runErr := restore.Run(c.Context, opts)
-	if streamer != nil {
-		runErr = streamer.finish(e, runErr)
-	}
+	resp, runErr := usecase.Run(c.Context, usecase.RunOptions{
+		Runner: restore.RunOptions{
+			Journal:     journal,
+			Mode:        mode,
+			MaxSteps:    c.Int("max-steps"),
+			Preview:     restore.IcpPreview{Program: c.String("icp"), Network: c.String("network")},
+			Clock:       clockOf(e),
+			LockCommand: "canic-backup restore run --journal " + journal + " --" + string(mode),
+		},
+		Env:  c.String("env"),
+		Open: open,
+		Preflight: func(ctx context.Context, ex restore.RestoreExecutor) error {
+			return restoreCyclesPreflight(ctx, ex, journal, c.String("network"))
+		},
+		OpenSource:  restoreRunSource(c, e),
+		KeepFetched: c.Bool("keep-fetched"),
+		Progress:    restoreProgress(e),
+	})
 	if resp != nil {
 		if err := writeRunSummary(c, e, resp); err != nil {
 			return err
@@ -140,15 +124,15 @@ func restoreRun(c *cli.Context, e env, open openRestoreExecutor) error {
 		if errors.Is(runErr, restore.CodeArtifactChecksum) || errors.Is(runErr, restore.CodeArtifactBinding) {
 			return verifyFailed(runErr)
 		}
-		return runErr
+		return restoreExit(runErr)
 	}
-	if c.Bool("require-complete") && !resp.Complete {
-		return fmt.Errorf("restore apply journal for backup %s is incomplete: completed=%d, total=%d: %w",
-			resp.BackupID, resp.CompletedOperations, resp.OperationCount, restore.CodeApplyIncomplete)
+	if c.Bool("require-complete") {
+		if err := usecase.RequireComplete(resp); err != nil {
+			return err
+		}
 	}
-	if c.Bool("require-no-attention") && resp.AttentionRequired {
-		return fmt.Errorf("restore apply report for backup %s requires attention: outcome=%s: %w",
-			resp.BackupID, resp.Outcome.RustName(), restore.CodeNeedsAttention)
+	if c.Bool("require-no-attention") {
+		return usecase.RequireNoAttention(resp)
 	}
 	return nil
 }

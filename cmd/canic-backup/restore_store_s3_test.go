@@ -23,6 +23,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/s3store"
 	"github.com/canic-backup/canic-backup/core/verify"
@@ -197,7 +198,7 @@ func TestRestoreStoreSeaweed(t *testing.T) {
 		assert.Equal(t, []string{obs.uploads[i]}, dirs, "upload %d: only its own artifact is on disk", i)
 	}
 	assertDocumentsOnly(t, fetchDir, "every fetched artifact was removed after its upload")
-	assert.NoFileExists(t, in("journal.json")+fetchedSuffix)
+	assert.NoFileExists(t, in("journal.json")+usecase.FetchedSuffix)
 	restored := simDigests(t, s)
 	for _, tg := range pl.Targets {
 		assert.Equal(t, atBackup[tg.CanisterID], restored[tg.CanisterID], "%s back to its backup-time state", tg.CanisterID)

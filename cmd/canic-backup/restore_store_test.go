@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 	"github.com/canic-backup/canic-backup/internal/golden"
 )
 
@@ -103,7 +104,7 @@ func TestRestoreStoreRunRefetches(t *testing.T) {
 	for id, want := range kept {
 		assert.Equal(t, want, treeDigest(t, filepath.Join(local, id)), "%s was there before the run: kept as it was", id)
 	}
-	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+	assert.NoFileExists(t, "journal.json"+usecase.FetchedSuffix)
 }
 
 // dirCheckingExecutor is cliExecutor whose upload fails unless the

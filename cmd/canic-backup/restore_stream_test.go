@@ -16,6 +16,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/checksum"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/core/restore/usecase"
 )
 
 // streamObserver is cliExecutor that records, at each upload, which
@@ -140,7 +141,7 @@ func TestRestoreStreamRun(t *testing.T) {
 		assert.NoDirExists(t, filepath.Join(local, ap))
 	}
 	assert.FileExists(t, filepath.Join(local, layout.ManifestFile), "documents stay")
-	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+	assert.NoFileExists(t, "journal.json"+usecase.FetchedSuffix)
 	j, err := restore.ReadJournal("journal.json")
 	require.NoError(t, err)
 	assert.True(t, j.IsComplete())
@@ -158,7 +159,7 @@ func TestRestoreStreamKeepFetched(t *testing.T) {
 	for _, ap := range arts {
 		assert.Equal(t, treeDigest(t, filepath.Join("backups", goldenBackupName, ap)), treeDigest(t, filepath.Join(local, ap)), ap)
 	}
-	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+	assert.NoFileExists(t, "journal.json"+usecase.FetchedSuffix)
 }
 
 // TestRestoreStreamCrashLeftovers: a run that died between fetching and
@@ -180,8 +181,8 @@ func TestRestoreStreamCrashLeftovers(t *testing.T) {
 	for _, ap := range arts {
 		copyTree(t, filepath.Join("backups", goldenBackupName, ap), filepath.Join(local, ap))
 	}
-	require.NoError(t, layout.WriteJSONAtomic("journal.json"+fetchedSuffix,
-		fetchedRecord{BackupRoot: local, Artifacts: []string{arts[0], arts[1]}}))
+	require.NoError(t, layout.WriteJSONAtomic("journal.json"+usecase.FetchedSuffix,
+		usecase.FetchedRecord{BackupRoot: local, Artifacts: []string{arts[0], arts[1]}}))
 
 	x = newStreamObserver(local)
 	r = runRestoreCLI(t, x.opener(), 1778598100, "restore", "run", "--config", cfg, "--journal", "journal.json",
@@ -196,7 +197,7 @@ func TestRestoreStreamCrashLeftovers(t *testing.T) {
 	assert.NoDirExists(t, filepath.Join(local, arts[0]))
 	assert.NoDirExists(t, filepath.Join(local, arts[1]))
 	assert.DirExists(t, filepath.Join(local, arts[2]), "not fetched by the command: kept")
-	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+	assert.NoFileExists(t, "journal.json"+usecase.FetchedSuffix)
 }
 
 // TestRestoreStreamInterruptedUpload: an upload whose outcome is unknown
@@ -214,7 +215,7 @@ func TestRestoreStreamInterruptedUpload(t *testing.T) {
 	assert.Equal(t, arts[:2], x.uploads)
 	assert.NoDirExists(t, filepath.Join(local, arts[0]))
 	assert.DirExists(t, filepath.Join(local, arts[1]), "kept for the retry")
-	data, err := os.ReadFile("journal.json" + fetchedSuffix)
+	data, err := os.ReadFile("journal.json" + usecase.FetchedSuffix)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), arts[1])
 
@@ -232,7 +233,7 @@ func TestRestoreStreamInterruptedUpload(t *testing.T) {
 	for _, ap := range arts {
 		assert.NoDirExists(t, filepath.Join(local, ap))
 	}
-	assert.NoFileExists(t, "journal.json"+fetchedSuffix)
+	assert.NoFileExists(t, "journal.json"+usecase.FetchedSuffix)
 }
 
 // TestRestoreStreamFetchFails: an artifact whose stored bytes no longer

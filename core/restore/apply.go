@@ -110,6 +110,34 @@ const FleetRole = "fleet"
 // must exist and, where the plan has a checksum, must match it; the first
 // failure is returned and nothing should be written.
 func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, error) {
+	return buildDryRun(ctx, p, backupRoot, nil)
+}
+
+// StreamedArtifacts are the checksums of a backup's artifacts computed
+// without a local copy (streamed from an artifact store), by the artifact
+// path the manifest records.
+type StreamedArtifacts struct {
+	// Checksums maps each artifact path checked to its checksum.
+	Checksums map[string]checksum.Checksum
+	// Files maps each directory artifact checked to its files' digests.
+	Files map[string][]checksum.FileDigest
+}
+
+// BuildStreamedDryRun is BuildDryRun for a backup whose documents are at
+// backupRoot but whose artifacts were checked in a store (s), not read
+// there: the artifact validation is the one a full local copy at
+// backupRoot gives (the same resolved paths, checksums and file digests),
+// through the same checks and coded errors. The plan's snapshots are
+// checked against the manifest before the artifacts, since the store was
+// asked for the manifest's artifact paths.
+func BuildStreamedDryRun(ctx context.Context, p *Plan, backupRoot string, s *StreamedArtifacts) (*DryRun, error) {
+	if s == nil {
+		s = &StreamedArtifacts{}
+	}
+	return buildDryRun(ctx, p, backupRoot, s)
+}
+
+func buildDryRun(ctx context.Context, p *Plan, backupRoot string, streamed *StreamedArtifacts) (*DryRun, error) {
 	d := &DryRun{
 		DryRunVersion:    DryRunVersion,
 		BackupID:         p.BackupID,
@@ -129,7 +157,8 @@ func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, erro
 	if backupRoot != "" {
 		// The plan must be one of this backup's (checked before the
 		// artifacts), and its snapshots the manifest's (checked after, so
-		// 0.35.1's artifact errors keep their precedence).
+		// 0.35.1's artifact errors keep their precedence; before, for
+		// artifacts streamed by the manifest's paths).
 		m, path, err := readManifestAt(backupRoot)
 		if err != nil {
 			return nil, err
@@ -137,7 +166,12 @@ func BuildDryRun(ctx context.Context, p *Plan, backupRoot string) (*DryRun, erro
 		if err := checkPlanIdentity(p, m, path); err != nil {
 			return nil, err
 		}
-		v, err := validateArtifacts(ctx, p, backupRoot)
+		if streamed != nil {
+			if err := checkPlanSnapshots(p, m, path); err != nil {
+				return nil, err
+			}
+		}
+		v, err := validateArtifacts(ctx, p, backupRoot, streamed)
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +233,10 @@ func renderOperations(p *Plan) []DryRunOperation {
 	return ops
 }
 
-func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactValidation, error) {
+// validateArtifacts checks every member's artifact under root: present
+// (on disk, or checked in the store when streamed is set) and, where the
+// plan records a checksum, matching it.
+func validateArtifacts(ctx context.Context, p *Plan, root string, streamed *StreamedArtifacts) (*ArtifactValidation, error) {
 	v := &ArtifactValidation{BackupRoot: root, Checks: []ArtifactCheck{}}
 	for _, m := range p.Members {
 		snap := m.SourceSnapshot
@@ -207,13 +244,8 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(resolved); err != nil {
-			e := newError(CodeArtifactMissing, "restore artifact for %s is missing: %s at %s", m.SourceCanister, snap.ArtifactPath, resolved).
-				withField("artifact_path", snap.ArtifactPath)
-			if !errors.Is(err, fs.ErrNotExist) {
-				e.text += " (" + err.Error() + ")"
-			}
-			return nil, e.wrapping(err)
+		if err := artifactPresent(m.SourceCanister, snap.ArtifactPath, resolved, streamed); err != nil {
+			return nil, err
 		}
 		c := ArtifactCheck{
 			SourceCanister: m.SourceCanister, TargetCanister: m.TargetCanister,
@@ -221,7 +253,7 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 			Exists: true, ChecksumAlgorithm: snap.ChecksumAlgorithm, ChecksumExpected: cloneStr(snap.Checksum),
 		}
 		if snap.Checksum != nil {
-			sum, files, err := checksum.FromPathWithFiles(ctx, resolved)
+			sum, files, err := artifactChecksum(ctx, snap.ArtifactPath, resolved, streamed)
 			if err == nil {
 				err = sum.Verify(strings.ToLower(*snap.Checksum))
 			}
@@ -249,9 +281,34 @@ func validateArtifacts(ctx context.Context, p *Plan, root string) (*ArtifactVali
 	return v, nil
 }
 
-// SetFiles records the file digests of a directory artifact checked
-// elsewhere (streamed from a store), so the journal gets them as it does
-// for a local copy.
-func (c *ArtifactCheck) SetFiles(files []checksum.FileDigest) { c.files = files }
+// artifactPresent refuses an artifact that is not at resolved (or, when
+// streamed, was not checked in the store).
+func artifactPresent(source, artifactPath, resolved string, streamed *StreamedArtifacts) error {
+	if streamed != nil {
+		if _, ok := streamed.Checksums[artifactPath]; !ok {
+			return newError(CodeArtifactMissing, "restore artifact for %s is missing: %s was not checked in the store", source, artifactPath).
+				withField("artifact_path", artifactPath)
+		}
+		return nil
+	}
+	if _, err := os.Stat(resolved); err != nil {
+		e := newError(CodeArtifactMissing, "restore artifact for %s is missing: %s at %s", source, artifactPath, resolved).
+			withField("artifact_path", artifactPath)
+		if !errors.Is(err, fs.ErrNotExist) {
+			e.text += " (" + err.Error() + ")"
+		}
+		return e.wrapping(err)
+	}
+	return nil
+}
+
+// artifactChecksum is the checksum (and directory artifact's file digests)
+// of the artifact: computed from resolved, or the one streamed.
+func artifactChecksum(ctx context.Context, artifactPath, resolved string, streamed *StreamedArtifacts) (checksum.Checksum, []checksum.FileDigest, error) {
+	if streamed != nil {
+		return streamed.Checksums[artifactPath], streamed.Files[artifactPath], nil
+	}
+	return checksum.FromPathWithFiles(ctx, resolved)
+}
 
 func strPtr(s string) *string { return &s }

@@ -97,9 +97,8 @@ func checkPlanSnapshots(p *Plan, m *manifest.FleetBackupManifest, path string) e
 // CheckPlanManifest checks a plan against the manifest of the backup it is
 // applied to (the manifest at root): the same backup id, every member's
 // source a member of the manifest with the manifest's source snapshot, and
-// every source and target a principal. `restore apply` runs it (through
-// BuildDryRun for a directory, directly for a backup streamed from a
-// store) before it writes a journal.
+// every source and target a principal. BuildDryRun and BuildStreamedDryRun
+// run these checks before `restore apply` writes a journal.
 func CheckPlanManifest(p *Plan, root string) error {
 	if err := checkPlanPrincipals(p); err != nil {
 		return err

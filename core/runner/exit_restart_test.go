@@ -40,10 +40,21 @@ func (a *afterStops) StopCanister(ctx context.Context, id string) error {
 // non-empty directory where the rename would put the file), as a full
 // disk or a failing device would.
 func breakJournal(t *testing.T, dir string) func() {
+	// It runs in an executor call, concurrently with the run's own journal
+	// writes: it retries until a directory holds the journal's name (a
+	// rename of a file over a directory fails), and never calls require
+	// (which would end the worker goroutine, not the test).
 	return func() {
 		path := filepath.Join(dir, runner.ExecutionJournalFile)
-		require.NoError(t, os.Remove(path))
-		require.NoError(t, os.MkdirAll(filepath.Join(path, "blocker"), 0o700))
+		for i := 0; ; i++ {
+			_ = os.Remove(path)
+			if err := os.Mkdir(path, 0o700); err == nil {
+				return
+			} else if i == 1000 {
+				t.Errorf("block the journal: %v", err)
+				return
+			}
+		}
 	}
 }
 

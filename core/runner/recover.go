@@ -106,10 +106,7 @@ func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, er
 		return nil, err
 	}
 	report := &RecoverReport{PlanID: p.PlanID, RunID: p.RunID, Restarted: []string{}, StillStopped: []string{}, AlreadyRunning: []string{}}
-	ids, running, err := r.recoverTargets(ctx)
-	if err != nil {
-		return report, err
-	}
+	ids, running := r.recoverTargets(ctx)
 	if len(ids) == 0 && len(running) == 0 {
 		return report, nil
 	}
@@ -136,25 +133,24 @@ func Recover(ctx context.Context, cfg Config, exec Executor) (*RecoverReport, er
 
 // recoverTargets splits LeftStopped into the canisters to start and
 // those already running whose restart is only to be recorded. Without a
-// StatusReader every canister LeftStopped reports is started (starting a
-// running canister succeeds).
-func (r *run) recoverTargets(ctx context.Context) (start, running []string, err error) {
+// StatusReader (or when a status cannot be read) the canister is started
+// (starting a running canister succeeds).
+func (r *run) recoverTargets(ctx context.Context) (start, running []string) {
 	sr, ok := r.exec.(StatusReader)
 	if !ok {
-		return LeftStopped(r.journal), nil, nil
+		return LeftStopped(r.journal), nil
 	}
 	for _, id := range LeftStopped(r.journal) {
+		// A status that cannot be read is no reason not to start: the
+		// canister is started (starting a running canister succeeds).
 		st, err := sr.CanisterRunStatus(ctx, id)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read the status of canister %s: %w", id, err)
-		}
-		if st == "running" {
+		if err == nil && st == "running" {
 			running = append(running, id)
 		} else {
 			start = append(start, id)
 		}
 	}
-	return start, running, nil
+	return start, running
 }
 
 // recordRunning records ids (read running) as restarted on failed and

@@ -31,6 +31,10 @@ type ArtifactSink interface {
 // sink lost it, or it was removed by hand): it must be downloaded again.
 var ErrNotInSink = errors.New("artifact is neither in its temp directory nor in the artifact sink")
 
+// removingSuffix names a sunk artifact's temp directory while it is
+// removed (renamed first, so the temp directory is whole or gone).
+const removingSuffix = ".removing"
+
 // SinkStatus is the status of a *CommandFailedError whose cause is the
 // artifact sink ("backup operation N failed: sink: ...").
 const SinkStatus = "sink"
@@ -92,9 +96,21 @@ func (r *run) sink(ctx context.Context, e journal.ArtifactJournalEntry, temp, su
 	if err := r.cfg.Sink.Put(ctx, e.ArtifactPath, temp, sum); err != nil {
 		return fmt.Errorf("artifact %s of %s to %s: %w", e.ArtifactPath, e.CanisterID, sinkName(r.cfg.Sink), err)
 	}
-	if err := os.RemoveAll(temp); err != nil {
+	// The temp directory goes in one step (a rename), then its files: a
+	// kill in the middle of a RemoveAll (another artifact's, concurrent
+	// with a crash) left a half-emptied temp directory that the resumed
+	// run took for the artifact (checksum of an empty tree).
+	trash := temp + removingSuffix
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("artifact %s of %s: remove %s: %w", e.ArtifactPath, e.CanisterID, trash, err)
+	}
+	if err := os.Rename(temp, trash); err != nil {
 		return fmt.Errorf("artifact %s of %s is in %s, but removing %s failed: %w",
 			e.ArtifactPath, e.CanisterID, sinkName(r.cfg.Sink), temp, err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("artifact %s of %s is in %s, but removing %s failed: %w",
+			e.ArtifactPath, e.CanisterID, sinkName(r.cfg.Sink), trash, err)
 	}
 	r.sums.forget(e.CanisterID)
 	killpoint.Hit(killpoint.RunnerArtifactSunk)

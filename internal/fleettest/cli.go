@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,21 +64,41 @@ func (c CLI) Run(t *testing.T, dir string, extra []string, args ...string) Resul
 	return Wait(t, cmd, out, errOut)
 }
 
+// Output is what a started binary writes to stdout or stderr, which the
+// test may read while the process writes.
+type Output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+// String is what was written so far.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
 // Command starts the binary like Run; finish it with Wait.
-func (c CLI) Command(t *testing.T, dir string, extra []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func (c CLI) Command(t *testing.T, dir string, extra []string, args ...string) (*exec.Cmd, *Output, *Output) {
 	t.Helper()
 	cmd := exec.Command(c.Bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(append(append(os.Environ(), "CANIC_BACKUP_LOG="), c.Env...), extra...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	out, errOut := &Output{}, &Output{}
+	cmd.Stdout, cmd.Stderr = out, errOut
 	require.NoError(t, cmd.Start())
-	return cmd, &out, &errOut
+	return cmd, out, errOut
 }
 
 // Wait waits (at most 3 minutes, then kills it and fails the test) for a
 // command started by Command.
-func Wait(t *testing.T, cmd *exec.Cmd, out, errOut *bytes.Buffer) Result {
+func Wait(t *testing.T, cmd *exec.Cmd, out, errOut *Output) Result {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -100,23 +121,23 @@ func Wait(t *testing.T, cmd *exec.Cmd, out, errOut *bytes.Buffer) Result {
 	return r
 }
 
-// Running is a started binary.
+// Running is a started binary and its output so far.
 type Running struct {
-	Cmd         *exec.Cmd
-	out, errOut *bytes.Buffer
+	Cmd      *exec.Cmd
+	Out, Err *Output
 }
 
 // Start starts the binary like Run; finish it with (*Running).Wait.
 func (c CLI) Start(t *testing.T, dir string, extra []string, args ...string) *Running {
 	t.Helper()
 	cmd, out, errOut := c.Command(t, dir, extra, args...)
-	return &Running{Cmd: cmd, out: out, errOut: errOut}
+	return &Running{Cmd: cmd, Out: out, Err: errOut}
 }
 
 // Wait waits for it (see Wait).
 func (r *Running) Wait(t *testing.T) Result {
 	t.Helper()
-	return Wait(t, r.Cmd, r.out, r.errOut)
+	return Wait(t, r.Cmd, r.Out, r.Err)
 }
 
 // Main is a test package's TestMain: it builds the binary (see Build) into
