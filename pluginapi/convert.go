@@ -187,3 +187,32 @@ func deref(p *uint64) uint64 {
 	}
 	return *p
 }
+
+// statusToPB is st on the wire; nil stays nil.
+func statusToPB(st *CanisterStatus) *pb.CanisterStatusResponse {
+	if st == nil {
+		return nil
+	}
+	return &pb.CanisterStatusResponse{
+		Status: string(st.Status), Controllers: st.Controllers, ModuleHash: st.ModuleHash, MemorySize: st.MemorySize,
+		HasCycles: st.Cycles != nil, Cycles: deref(st.Cycles), FreezingThreshold: st.FreezingThresholdSeconds,
+		IdleCyclesBurnedPerDay: st.IdleCyclesBurnedPerDay,
+	}
+}
+
+// statusFromPB reads a status off the wire; nil stays nil.
+func statusFromPB(r *pb.CanisterStatusResponse) *CanisterStatus {
+	if r == nil {
+		return nil
+	}
+	st := &CanisterStatus{
+		Status: RunStatus(r.GetStatus()), Controllers: nonNil(r.GetControllers()),
+		ModuleHash: r.GetModuleHash(), MemorySize: r.GetMemorySize(),
+		FreezingThresholdSeconds: r.GetFreezingThreshold(), IdleCyclesBurnedPerDay: r.GetIdleCyclesBurnedPerDay(),
+	}
+	if r.GetHasCycles() {
+		n := r.GetCycles()
+		st.Cycles = &n
+	}
+	return st
+}

@@ -43,7 +43,7 @@ func (c *grpcClient) Preflight(ctx context.Context, req PreflightRequest) (Prefl
 		rep.Targets = append(rep.Targets, PreflightTarget{
 			CanisterID: t.GetCanisterId(), Status: RunStatus(t.GetStatus()), Controllers: nonNil(t.GetControllers()),
 			IdentityIsController: t.GetIdentityIsController(), RootIsController: t.GetRootIsController(),
-			ModuleHash: t.GetModuleHash(), Err: errorFromPB(t.GetError(), c.name),
+			ModuleHash: t.GetModuleHash(), Err: errorFromPB(t.GetError(), c.name), Detail: statusFromPB(t.GetDetail()),
 		})
 	}
 	return rep, nil
@@ -68,16 +68,7 @@ func (c *grpcClient) CanisterStatus(ctx context.Context, t Target) (CanisterStat
 	if err != nil {
 		return CanisterStatus{}, c.err(ctx, err)
 	}
-	st := CanisterStatus{
-		Status: RunStatus(r.GetStatus()), Controllers: nonNil(r.GetControllers()),
-		ModuleHash: r.GetModuleHash(), MemorySize: r.GetMemorySize(),
-		FreezingThresholdSeconds: r.GetFreezingThreshold(), IdleCyclesBurnedPerDay: r.GetIdleCyclesBurnedPerDay(),
-	}
-	if r.GetHasCycles() {
-		n := r.GetCycles()
-		st.Cycles = &n
-	}
-	return st, nil
+	return *statusFromPB(r), nil
 }
 
 func (c *grpcClient) StopCanister(ctx context.Context, t Target) error {

@@ -48,7 +48,7 @@ func (s *grpcServer) Preflight(ctx context.Context, req *pb.PreflightRequest) (r
 		resp.Targets = append(resp.Targets, &pb.PreflightTarget{
 			CanisterId: t.CanisterID, Status: string(t.Status), Controllers: t.Controllers,
 			IdentityIsController: t.IdentityIsController, RootIsController: t.RootIsController,
-			ModuleHash: t.ModuleHash, Error: errorToPB(t.Err),
+			ModuleHash: t.ModuleHash, Error: errorToPB(t.Err), Detail: statusToPB(t.Detail),
 		})
 	}
 	return resp, nil
@@ -82,11 +82,7 @@ func (s *grpcServer) CanisterStatus(ctx context.Context, req *pb.TargetRequest) 
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &pb.CanisterStatusResponse{
-		Status: string(st.Status), Controllers: st.Controllers, ModuleHash: st.ModuleHash, MemorySize: st.MemorySize,
-		HasCycles: st.Cycles != nil, Cycles: deref(st.Cycles), FreezingThreshold: st.FreezingThresholdSeconds,
-		IdleCyclesBurnedPerDay: st.IdleCyclesBurnedPerDay,
-	}, nil
+	return statusToPB(&st), nil
 }
 
 func (s *grpcServer) StopCanister(ctx context.Context, req *pb.TargetRequest) (resp *pb.Empty, err error) {

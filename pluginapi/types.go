@@ -133,6 +133,11 @@ type PreflightTarget struct {
 	ModuleHash string
 	// Err is why the target could not be inspected, nil on success.
 	Err *Error
+	// Detail is the target's full status as CanisterStatus reports it
+	// (balance, memory size, freezing threshold), nil when Err is set. A
+	// plugin built before the field existed leaves it nil on success, and
+	// the host then reads each status itself.
+	Detail *CanisterStatus
 }
 
 // RegistryEntry is one canic_subnet_registry record.

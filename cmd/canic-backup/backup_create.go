@@ -156,7 +156,7 @@ func backupCreate(c *cli.Context, e env) (err error) {
 	}
 	resp, runErr := runner.Run(ctx, runner.Config{Dir: out, MaxSteps: c.Int("max-steps"), Clock: e.now, NoRestartOnFailure: c.Bool("no-restart-on-failure"),
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true, Sink: sink},
-		&pluginExecutor{exec: client, network: p.Network})
+		newPluginExecutor(client, p.Network))
 	return finishRun(c, e, view, row, resp, runErr, sr)
 }
 

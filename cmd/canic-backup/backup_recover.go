@@ -127,5 +127,5 @@ func recoverExecutor(c *cli.Context, e env, p *plan.BackupPlan) (runner.Executor
 	if err != nil {
 		return nil, nil, err
 	}
-	return &pluginExecutor{exec: client, network: p.Network}, client.Close, nil
+	return newPluginExecutor(client, p.Network), client.Close, nil
 }

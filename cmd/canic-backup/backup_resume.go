@@ -153,7 +153,7 @@ func backupResume(c *cli.Context, e env) (err error) {
 		Dir: dir, MaxSteps: c.Int("max-steps"), RetryFailed: c.Bool("retry-failed"), Clock: e.now,
 		Observer: view.Observer(), Concurrency: concurrency, RecordDowntime: true,
 		NoRestartOnFailure: c.Bool("no-restart-on-failure"), Sink: sink,
-	}, &pluginExecutor{exec: client, network: p.Network})
+	}, newPluginExecutor(client, p.Network))
 	row := createRow{fleet: p.Fleet, network: p.Network, mode: "resume", scope: scopeLabel(p),
 		targets: len(p.Targets), operations: len(p.Phases), out: dir}
 	return finishRun(c, e, view, row, resp, runErr, sr)

@@ -1,38 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
-	"github.com/BurntSushi/toml"
-	"github.com/hashicorp/go-hclog"
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/pluginapi"
-)
-
-// Environment variables of the built-in plugin process and of logging.
-const (
-	// envDriverSettings carries a built-in driver's settings (TOML) to the
-	// re-executed canic-backup serving it. Settings hold paths (an identity
-	// PEM's path, never its contents), and the environment, unlike the
-	// command line, is readable only by the user.
-	envDriverSettings = "CANIC_BACKUP_DRIVER_SETTINGS"
-	// envLogLevel sets the level of canic-backup's and its plugins' log on
-	// stderr: trace, debug, info, warn, error, off (default).
-	envLogLevel = "CANIC_BACKUP_LOG"
+	"github.com/canic-backup/canic-backup/pluginapi/host"
 )
 
 // pluginServeCommandName is the hidden command serving a built-in driver.
-const pluginServeCommandName = "plugin-serve"
+const pluginServeCommandName = host.ServeCommandName
 
 // configFlag is --config FILE.
 func configFlag() cli.Flag {
@@ -91,104 +74,21 @@ func selectEnvironment(c *cli.Context, e env) (*config.Config, config.Environmen
 	return cfg, envr, ex, nil
 }
 
-// newLogger is the CLI's log on stderr (level from $CANIC_BACKUP_LOG).
-func newLogger(e env) hclog.Logger {
-	// Off by default: every failure the user must see is in the command's
-	// error (executor name, exit status, digests); the plugin machinery's
-	// own chatter would only bury it.
-	level := hclog.Off
-	if v := e.getenv(envLogLevel); v != "" {
-		if l := hclog.LevelFromString(v); l != hclog.NoLevel {
-			level = l
-		}
-	}
-	return hclog.New(&hclog.LoggerOptions{Name: "canic-backup", Level: level, Output: e.stderr})
+// launcher starts executors for this process.
+func (e env) launcher() host.Launcher {
+	return host.Launcher{Getenv: e.getenv, Stderr: e.stderr, Self: e.executable}
 }
 
 // executorClient returns the plugin client of ex; the process starts on
-// first use. A built-in driver runs as this binary re-executed with the
-// hidden plugin-serve command; a "plugin" runs the configured executable.
+// first use (host.Launcher.Client).
 func executorClient(e env, ex config.Executor) (*pluginapi.Client, error) {
-	cc := pluginapi.ClientConfig{Name: ex.Name, Logger: newLogger(e)}
-	if ex.Plugin != nil {
-		p := ex.Plugin
-		cmd := exec.Command(p.Path, p.Args...)
-		keys := make([]string, 0, len(p.Env))
-		for k := range p.Env {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			cmd.Env = append(cmd.Env, k+"="+p.Env[k])
-		}
-		cc.Cmd, cc.SHA256 = cmd, p.SHA256
-		cc.StartTimeout, cc.MaxRestarts = time.Duration(p.StartTimeout), p.MaxRestarts
-		return pluginapi.NewClient(cc)
-	}
-	self, err := e.self()
-	if err != nil {
-		return nil, fmt.Errorf("executor %q: locate the canic-backup binary to serve driver %s: %w", ex.Name, ex.Driver, err)
-	}
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(ex.Settings); err != nil {
-		return nil, fmt.Errorf("executor %q: encode %s settings: %w", ex.Name, ex.Driver, err)
-	}
-	cmd := exec.Command(self, pluginServeCommandName, "--driver", ex.Driver, "--name", ex.Name)
-	cmd.Env = []string{envDriverSettings + "=" + buf.String(), "GOMEMLIMIT=" + driverMemoryLimit(e)}
-	if v := e.getenv(envLogLevel); v != "" {
-		cmd.Env = append(cmd.Env, envLogLevel+"="+v)
-	}
-	cc.Cmd = cmd
-	return pluginapi.NewClient(cc)
-}
-
-// defaultDriverMemoryLimit is the Go soft memory limit of a built-in
-// driver's process. Transfers churn through megabyte-sized responses; the
-// limit makes the collector return them promptly instead of letting the
-// heap double, which keeps the plugin's resident memory near its live data
-// (measured: the 7 x 32 MiB fleet benchmark peaks at about 120 MiB for
-// canic-backup and its plugin together with 64 chunk calls in flight).
-const defaultDriverMemoryLimit = "64MiB"
-
-// driverMemoryLimit is $GOMEMLIMIT when set, else defaultDriverMemoryLimit.
-func driverMemoryLimit(e env) string {
-	if v := e.getenv("GOMEMLIMIT"); v != "" {
-		return v
-	}
-	return defaultDriverMemoryLimit
-}
-
-// self returns the canic-backup binary that serves built-in drivers.
-func (e env) self() (string, error) {
-	if e.executable != nil {
-		return e.executable()
-	}
-	return os.Executable()
-}
-
-// openEnvironmentExecutor loads the config, selects the environment and
-// starts its executor. The caller closes the client.
-func openEnvironmentExecutor(c *cli.Context, e env) (config.Environment, *pluginapi.Client, error) {
-	_, envr, ex, err := selectEnvironment(c, e)
-	if err != nil {
-		return config.Environment{}, nil, err
-	}
-	client, err := startClient(c.Context, e, ex)
-	return envr, client, err
+	return e.launcher().Client(ex)
 }
 
 // startClient builds ex's client and starts its process now, so that a
 // bad pin, a protocol mismatch or a missing binary fails before any work.
 func startClient(ctx context.Context, e env, ex config.Executor) (*pluginapi.Client, error) {
-	client, err := executorClient(e, ex)
-	if err != nil {
-		return nil, err
-	}
-	if err := client.Start(ctx); err != nil {
-		_ = client.Close()
-		return nil, err
-	}
-	return client, nil
+	return e.launcher().Start(ctx, ex)
 }
 
 // capabilityList renders capabilities for humans.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/canic-backup/canic-backup/config"
 	"github.com/canic-backup/canic-backup/core/restore"
 	"github.com/canic-backup/canic-backup/pluginapi"
+	"github.com/canic-backup/canic-backup/pluginapi/host"
 )
 
 // TestRestoreAdapterThroughLocaldirPlugin: the restore adapter drives a
@@ -30,7 +30,7 @@ func TestRestoreAdapterThroughLocaldirPlugin(t *testing.T) {
 	e := env{getenv: func(string) string { return "" }, stderr: io.Discard}
 	ctx := context.Background()
 
-	open := func(path string) (*restoreAdapter, func() error) {
+	open := func(path string) (host.Restorer, func() error) {
 		cfg, err := config.LoadFile(path, builtinDrivers())
 		require.NoError(t, err)
 		client, err := startClient(ctx, e, cfg.Executors["localdir"])
@@ -66,23 +66,4 @@ func TestRestoreAdapterThroughLocaldirPlugin(t *testing.T) {
 	assert.NotErrorAs(t, err, &ce, "a dead plugin's outcome is unknown, not a definite failure")
 	var exit *pluginapi.ExitError
 	assert.ErrorAs(t, err, &exit)
-}
-
-// TestRestoreErrorKeepsUndecidedOutcomesPending: an executor failure that
-// says nothing definite (transient, rate limited: never sent, unknown: may
-// have run) leaves the restore operation pending; a definite one (out of
-// cycles, stop timeout, unauthorized) is a *restore.CommandError with the
-// code as its status.
-func TestRestoreErrorKeepsUndecidedOutcomesPending(t *testing.T) {
-	for _, code := range []pluginapi.Code{pluginapi.CodeTransient, pluginapi.CodeRateLimited, pluginapi.CodeUnknown} {
-		err := restoreError(pluginapi.Errorf(code, "x"))
-		var ce *restore.CommandError
-		assert.False(t, errors.As(err, &ce), "%s stays pending", code)
-	}
-	for _, code := range []pluginapi.Code{pluginapi.CodeCycles, pluginapi.CodeStopTimeout, pluginapi.CodeUnauthorized} {
-		err := restoreError(pluginapi.Errorf(code, "x"))
-		var ce *restore.CommandError
-		require.ErrorAs(t, err, &ce, "%s is definite", code)
-		assert.Equal(t, string(code), ce.Status)
-	}
 }

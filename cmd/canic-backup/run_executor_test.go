@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/runner"
 	"github.com/canic-backup/canic-backup/core/runner/memexec"
 	"github.com/canic-backup/canic-backup/pluginapi"
+	"github.com/canic-backup/canic-backup/pluginapi/host"
 )
 
 // fakePlugin is an in-process pluginapi.Executor over memexec; methods the
@@ -30,6 +30,11 @@ func (f *fakePlugin) sawNetwork(n string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.networks = append(f.networks, n)
+}
+
+// Info advertises no preflight, so the host reads each status itself.
+func (f *fakePlugin) Info(context.Context) (pluginapi.Info, error) {
+	return pluginapi.Info{Name: "fake"}, nil
 }
 
 func (f *fakePlugin) QueryRegistry(_ context.Context, network, root string) ([]pluginapi.RegistryEntry, error) {
@@ -92,7 +97,7 @@ func TestPluginExecutorRunsAPlan(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 
 	fake := &fakePlugin{mem: memexec.New(), registry: demoPluginRegistry()}
-	resp, err := runner.Run(context.Background(), runner.Config{Dir: out}, &pluginExecutor{exec: fake, network: "ic"})
+	resp, err := runner.Run(context.Background(), runner.Config{Dir: out}, host.New(fake, "fake", "ic"))
 	require.NoError(t, err)
 	assert.True(t, resp.Complete)
 	for _, n := range fake.networks {
@@ -113,40 +118,8 @@ func TestPluginExecutorDetectsTopologyDrift(t *testing.T) {
 
 	fake := &fakePlugin{mem: memexec.New(), registry: append(demoPluginRegistry(),
 		pluginapi.RegistryEntry{PID: "ryjl3-tyaaa-aaaaa-aaaba-cai", Role: "extra", ParentPID: demoRoot})}
-	_, err := runner.Run(context.Background(), runner.Config{Dir: out}, &pluginExecutor{exec: fake, network: "local"})
+	_, err := runner.Run(context.Background(), runner.Config{Dir: out}, host.New(fake, "fake", "local"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "topology preflight hash drifted")
 	assert.Empty(t, fake.mem.Calls())
-}
-
-// TestCommandErrorNamesTheCodeOnce: a plugin error's code becomes the
-// journal status and is not repeated in the message, so the failure reads
-// "transient: executor "agent": ..." and not "transient: executor ...:
-// transient: ...".
-func TestCommandErrorNamesTheCodeOnce(t *testing.T) {
-	err := commandError(&pluginapi.Error{Code: pluginapi.CodeTransient, Message: "replica busy", Executor: "agent"})
-	var ce *runner.CommandError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "transient", ce.Status)
-	assert.Equal(t, `executor "agent": replica busy`, ce.Message)
-
-	failed := &runner.CommandFailedError{Sequence: 3, Status: ce.Status, Message: ce.Message}
-	assert.Equal(t, `backup operation 3 failed: transient: executor "agent": replica busy`, failed.Error())
-
-	// A wrapped error keeps its whole text (the wrapper's context matters).
-	wrapped := commandError(fmt.Errorf("download chunk 4: %w", &pluginapi.Error{Code: pluginapi.CodeTransient, Message: "reset"}))
-	require.ErrorAs(t, wrapped, &ce)
-	assert.Equal(t, "download chunk 4: transient: reset", ce.Message)
-}
-
-// TestRestoreErrorNamesTheCodeOnce: a restore command failure names the
-// plugin code once, as a backup one does, and still unwraps to the plugin
-// error.
-func TestRestoreErrorNamesTheCodeOnce(t *testing.T) {
-	pe := &pluginapi.Error{Code: pluginapi.CodeNotFound, Message: "no such snapshot", Executor: "agent"}
-	err := restoreError(pe)
-	assert.Equal(t, `command failed with status not-found: executor "agent": no such snapshot`, err.Error())
-	var got *pluginapi.Error
-	require.ErrorAs(t, err, &got)
-	assert.Same(t, pe, got)
 }

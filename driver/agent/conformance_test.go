@@ -42,7 +42,7 @@ func TestPluginConformance(t *testing.T) {
 	c := pluginClient(t, s, "XDG_CACHE_HOME="+cache)
 	plugintest.Run(t, plugintest.Config{
 		Executor: c, Network: "local", Root: s.RootCanister().String(), Canister: s.Canisters()[1].String(),
-		Foreign: foreign, Missing: missing, CallTimeout: time.Minute,
+		Foreign: foreign, Missing: missing, CallTimeout: time.Minute, RequirePreflightDetail: true,
 	})
 	left, err := filepath.Glob(filepath.Join(cache, "canic-backup", "uploads", "*"))
 	require.NoError(t, err)

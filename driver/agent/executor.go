@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aviate-labs/agent-go/principal"
@@ -500,32 +499,8 @@ func (e *Executor) QueryRegistry(ctx context.Context, network, root string) ([]p
 	return out, nil
 }
 
-// Preflight inspects every target's status and controllers.
+// Preflight inspects every target's status and controllers
+// (pluginapi.PreflightByStatus, which the dfx driver serves too).
 func (e *Executor) Preflight(ctx context.Context, req pluginapi.PreflightRequest) (pluginapi.PreflightReport, error) {
-	rep := pluginapi.PreflightReport{Identity: e.Identity(), Targets: make([]pluginapi.PreflightTarget, 0, len(req.CanisterIDs))}
-	for _, id := range req.CanisterIDs {
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("preflight: %w", err)
-		}
-		pt := pluginapi.PreflightTarget{CanisterID: id}
-		st, err := e.CanisterStatus(ctx, pluginapi.Target{Network: req.Network, CanisterID: id})
-		if err != nil {
-			if ctx.Err() != nil {
-				return rep, fmt.Errorf("preflight: %w", ctx.Err())
-			}
-			var pe *pluginapi.Error
-			if !errors.As(err, &pe) {
-				pe = &pluginapi.Error{Code: pluginapi.CodeInternal, Message: err.Error()}
-			}
-			pt.Err = pe
-		} else {
-			pt.Status, pt.Controllers, pt.ModuleHash = st.Status, st.Controllers, st.ModuleHash
-			for _, c := range st.Controllers {
-				pt.IdentityIsController = pt.IdentityIsController || c == rep.Identity
-				pt.RootIsController = pt.RootIsController || (req.Root != "" && strings.EqualFold(c, req.Root))
-			}
-		}
-		rep.Targets = append(rep.Targets, pt)
-	}
-	return rep, nil
+	return pluginapi.PreflightByStatus(ctx, req, e.Identity(), e.CanisterStatus)
 }

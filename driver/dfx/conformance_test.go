@@ -51,5 +51,6 @@ func TestPluginConformance(t *testing.T) {
 	plugintest.Run(t, plugintest.Config{
 		Executor: client, Network: "local", Root: s.RootCanister().String(), Canister: s.Canisters()[1].String(),
 		Foreign: principal.Principal{Raw: other.Root}.String(), Missing: missing.String(), CallTimeout: 2 * time.Minute,
+		RequirePreflightDetail: true,
 	})
 }

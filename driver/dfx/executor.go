@@ -381,43 +381,15 @@ func (e *Executor) Identity(ctx context.Context) (string, error) {
 	return p, nil
 }
 
-// Preflight reads the identity's principal, then the status of every
-// target in parallel (bounded by Settings.Concurrency). A target that
-// cannot be inspected carries its error.
+// Preflight reads the identity's principal, then every target's status
+// and controllers (pluginapi.PreflightByStatus, which the agent driver
+// serves too). A target that cannot be inspected carries its error.
 func (e *Executor) Preflight(ctx context.Context, req pluginapi.PreflightRequest) (pluginapi.PreflightReport, error) {
 	id, err := e.Identity(ctx)
 	if err != nil {
 		return pluginapi.PreflightReport{}, err
 	}
-	rep := pluginapi.PreflightReport{Identity: id, Targets: make([]pluginapi.PreflightTarget, len(req.CanisterIDs))}
-	var wg sync.WaitGroup
-	for i, cid := range req.CanisterIDs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pt := pluginapi.PreflightTarget{CanisterID: cid}
-			st, err := e.CanisterStatus(ctx, pluginapi.Target{Network: req.Network, CanisterID: cid})
-			if err != nil {
-				var pe *pluginapi.Error
-				if !errors.As(err, &pe) {
-					pe = &pluginapi.Error{Code: pluginapi.CodeOf(err), Message: err.Error()}
-				}
-				pt.Err = pe
-			} else {
-				pt.Status, pt.Controllers, pt.ModuleHash = st.Status, st.Controllers, st.ModuleHash
-				for _, c := range st.Controllers {
-					pt.IdentityIsController = pt.IdentityIsController || c == id
-					pt.RootIsController = pt.RootIsController || (req.Root != "" && c == req.Root)
-				}
-			}
-			rep.Targets[i] = pt
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return rep, fmt.Errorf("preflight: %w", err)
-	}
-	return rep, nil
+	return pluginapi.PreflightByStatus(ctx, req, id, e.CanisterStatus)
 }
 
 // DownloadSnapshot runs the CLI's own download into dir. When dir already

@@ -63,6 +63,10 @@ type Config struct {
 	Missing string
 	// CallTimeout bounds every call; 0 means 30 seconds.
 	CallTimeout time.Duration
+	// RequirePreflightDetail requires Preflight's targets to carry their
+	// full status (PreflightTarget.Detail), as the built-in drivers do; a
+	// plugin built before the field is still accepted without it.
+	RequirePreflightDetail bool
 	// Cancelled, if set, is asked after a cancelled DownloadSnapshot whether
 	// the plugin observed the cancellation (e.g. from its own call log).
 	Cancelled func(t *testing.T) bool
@@ -156,6 +160,22 @@ func (s *suite) preflight(t *testing.T) {
 	assert.Equal(t, s.cfg.Missing, missing.CanisterID)
 	require.NotNil(t, missing.Err, "a missing target carries an error")
 	assert.ErrorIs(t, missing.Err, pluginapi.CodeNotFound)
+	assert.Nil(t, missing.Detail, "a target that cannot be read has no status detail")
+	// The engine's preflight reads balances from Detail: it must be the
+	// target's CanisterStatus (pluginapi.PreflightByStatus gives it). A
+	// plugin that leaves it nil is checked by the host, status by status.
+	if ok.Detail != nil {
+		st, err := s.cfg.Executor.CanisterStatus(s.ctx(t), s.target)
+		require.NoError(t, err)
+		assert.Equal(t, ok.Status, ok.Detail.Status, "Detail.Status is the target's Status")
+		assert.Equal(t, st.Status, ok.Detail.Status, "Detail is what CanisterStatus reports")
+		assert.Equal(t, st.ModuleHash, ok.Detail.ModuleHash)
+		assert.Equal(t, st.Controllers, ok.Detail.Controllers)
+		assert.Equal(t, st.MemorySize, ok.Detail.MemorySize)
+		assert.Equal(t, st.Cycles != nil, ok.Detail.Cycles != nil, "Detail carries a balance exactly when CanisterStatus does")
+	} else {
+		assert.False(t, s.cfg.RequirePreflightDetail, "PreflightTarget.Detail is required of this executor")
+	}
 }
 
 func (s *suite) notFound(t *testing.T) {

@@ -450,8 +450,13 @@ type PreflightTarget struct {
 	RootIsController     bool                   `protobuf:"varint,5,opt,name=root_is_controller,json=rootIsController,proto3" json:"root_is_controller,omitempty"`
 	ModuleHash           string                 `protobuf:"bytes,6,opt,name=module_hash,json=moduleHash,proto3" json:"module_hash,omitempty"`
 	Error                *ErrorDetail           `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// detail is the target's full status (balance, memory, freezing
+	// threshold) as CanisterStatus reports it; unset when error is set and
+	// from plugins built before it existed, whose preflight the host
+	// then does itself with CanisterStatus.
+	Detail        *CanisterStatusResponse `protobuf:"bytes,8,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PreflightTarget) Reset() {
@@ -529,6 +534,13 @@ func (x *PreflightTarget) GetModuleHash() string {
 func (x *PreflightTarget) GetError() *ErrorDetail {
 	if x != nil {
 		return x.Error
+	}
+	return nil
+}
+
+func (x *PreflightTarget) GetDetail() *CanisterStatusResponse {
+	if x != nil {
+		return x.Detail
 	}
 	return nil
 }
@@ -1392,7 +1404,7 @@ const file_executor_proto_rawDesc = "" +
 	"\fcanister_ids\x18\x03 \x03(\tR\vcanisterIds\"t\n" +
 	"\x11PreflightResponse\x12\x1a\n" +
 	"\bidentity\x18\x01 \x01(\tR\bidentity\x12C\n" +
-	"\atargets\x18\x02 \x03(\v2).canic.backup.executor.v1.PreflightTargetR\atargets\"\xae\x02\n" +
+	"\atargets\x18\x02 \x03(\v2).canic.backup.executor.v1.PreflightTargetR\atargets\"\xf8\x02\n" +
 	"\x0fPreflightTarget\x12\x1f\n" +
 	"\vcanister_id\x18\x01 \x01(\tR\n" +
 	"canisterId\x12\x16\n" +
@@ -1402,7 +1414,8 @@ const file_executor_proto_rawDesc = "" +
 	"\x12root_is_controller\x18\x05 \x01(\bR\x10rootIsController\x12\x1f\n" +
 	"\vmodule_hash\x18\x06 \x01(\tR\n" +
 	"moduleHash\x12;\n" +
-	"\x05error\x18\a \x01(\v2%.canic.backup.executor.v1.ErrorDetailR\x05error\"Z\n" +
+	"\x05error\x18\a \x01(\v2%.canic.backup.executor.v1.ErrorDetailR\x05error\x12H\n" +
+	"\x06detail\x18\b \x01(\v20.canic.backup.executor.v1.CanisterStatusResponseR\x06detail\"Z\n" +
 	"\x14QueryRegistryRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12(\n" +
 	"\x10root_canister_id\x18\x02 \x01(\tR\x0erootCanisterId\"Z\n" +
@@ -1524,42 +1537,43 @@ var file_executor_proto_depIdxs = []int32{
 	3,  // 1: canic.backup.executor.v1.SnapshotRequest.target:type_name -> canic.backup.executor.v1.Target
 	8,  // 2: canic.backup.executor.v1.PreflightResponse.targets:type_name -> canic.backup.executor.v1.PreflightTarget
 	21, // 3: canic.backup.executor.v1.PreflightTarget.error:type_name -> canic.backup.executor.v1.ErrorDetail
-	11, // 4: canic.backup.executor.v1.QueryRegistryResponse.entries:type_name -> canic.backup.executor.v1.RegistryEntry
-	13, // 5: canic.backup.executor.v1.ListSnapshotsResponse.snapshots:type_name -> canic.backup.executor.v1.Snapshot
-	3,  // 6: canic.backup.executor.v1.DownloadRequest.target:type_name -> canic.backup.executor.v1.Target
-	3,  // 7: canic.backup.executor.v1.UploadRequest.target:type_name -> canic.backup.executor.v1.Target
-	19, // 8: canic.backup.executor.v1.TransferResult.files:type_name -> canic.backup.executor.v1.FileDigest
-	17, // 9: canic.backup.executor.v1.TransferEvent.progress:type_name -> canic.backup.executor.v1.Progress
-	18, // 10: canic.backup.executor.v1.TransferEvent.result:type_name -> canic.backup.executor.v1.TransferResult
-	1,  // 11: canic.backup.executor.v1.Executor.Info:input_type -> canic.backup.executor.v1.InfoRequest
-	6,  // 12: canic.backup.executor.v1.Executor.Preflight:input_type -> canic.backup.executor.v1.PreflightRequest
-	9,  // 13: canic.backup.executor.v1.Executor.QueryRegistry:input_type -> canic.backup.executor.v1.QueryRegistryRequest
-	4,  // 14: canic.backup.executor.v1.Executor.CanisterStatus:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 15: canic.backup.executor.v1.Executor.StopCanister:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 16: canic.backup.executor.v1.Executor.StartCanister:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 17: canic.backup.executor.v1.Executor.CreateSnapshot:input_type -> canic.backup.executor.v1.TargetRequest
-	4,  // 18: canic.backup.executor.v1.Executor.ListSnapshots:input_type -> canic.backup.executor.v1.TargetRequest
-	5,  // 19: canic.backup.executor.v1.Executor.DeleteSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
-	15, // 20: canic.backup.executor.v1.Executor.DownloadSnapshot:input_type -> canic.backup.executor.v1.DownloadRequest
-	16, // 21: canic.backup.executor.v1.Executor.UploadSnapshot:input_type -> canic.backup.executor.v1.UploadRequest
-	5,  // 22: canic.backup.executor.v1.Executor.LoadSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
-	2,  // 23: canic.backup.executor.v1.Executor.Info:output_type -> canic.backup.executor.v1.InfoResponse
-	7,  // 24: canic.backup.executor.v1.Executor.Preflight:output_type -> canic.backup.executor.v1.PreflightResponse
-	10, // 25: canic.backup.executor.v1.Executor.QueryRegistry:output_type -> canic.backup.executor.v1.QueryRegistryResponse
-	12, // 26: canic.backup.executor.v1.Executor.CanisterStatus:output_type -> canic.backup.executor.v1.CanisterStatusResponse
-	0,  // 27: canic.backup.executor.v1.Executor.StopCanister:output_type -> canic.backup.executor.v1.Empty
-	0,  // 28: canic.backup.executor.v1.Executor.StartCanister:output_type -> canic.backup.executor.v1.Empty
-	13, // 29: canic.backup.executor.v1.Executor.CreateSnapshot:output_type -> canic.backup.executor.v1.Snapshot
-	14, // 30: canic.backup.executor.v1.Executor.ListSnapshots:output_type -> canic.backup.executor.v1.ListSnapshotsResponse
-	0,  // 31: canic.backup.executor.v1.Executor.DeleteSnapshot:output_type -> canic.backup.executor.v1.Empty
-	20, // 32: canic.backup.executor.v1.Executor.DownloadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
-	20, // 33: canic.backup.executor.v1.Executor.UploadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
-	0,  // 34: canic.backup.executor.v1.Executor.LoadSnapshot:output_type -> canic.backup.executor.v1.Empty
-	23, // [23:35] is the sub-list for method output_type
-	11, // [11:23] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 4: canic.backup.executor.v1.PreflightTarget.detail:type_name -> canic.backup.executor.v1.CanisterStatusResponse
+	11, // 5: canic.backup.executor.v1.QueryRegistryResponse.entries:type_name -> canic.backup.executor.v1.RegistryEntry
+	13, // 6: canic.backup.executor.v1.ListSnapshotsResponse.snapshots:type_name -> canic.backup.executor.v1.Snapshot
+	3,  // 7: canic.backup.executor.v1.DownloadRequest.target:type_name -> canic.backup.executor.v1.Target
+	3,  // 8: canic.backup.executor.v1.UploadRequest.target:type_name -> canic.backup.executor.v1.Target
+	19, // 9: canic.backup.executor.v1.TransferResult.files:type_name -> canic.backup.executor.v1.FileDigest
+	17, // 10: canic.backup.executor.v1.TransferEvent.progress:type_name -> canic.backup.executor.v1.Progress
+	18, // 11: canic.backup.executor.v1.TransferEvent.result:type_name -> canic.backup.executor.v1.TransferResult
+	1,  // 12: canic.backup.executor.v1.Executor.Info:input_type -> canic.backup.executor.v1.InfoRequest
+	6,  // 13: canic.backup.executor.v1.Executor.Preflight:input_type -> canic.backup.executor.v1.PreflightRequest
+	9,  // 14: canic.backup.executor.v1.Executor.QueryRegistry:input_type -> canic.backup.executor.v1.QueryRegistryRequest
+	4,  // 15: canic.backup.executor.v1.Executor.CanisterStatus:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 16: canic.backup.executor.v1.Executor.StopCanister:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 17: canic.backup.executor.v1.Executor.StartCanister:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 18: canic.backup.executor.v1.Executor.CreateSnapshot:input_type -> canic.backup.executor.v1.TargetRequest
+	4,  // 19: canic.backup.executor.v1.Executor.ListSnapshots:input_type -> canic.backup.executor.v1.TargetRequest
+	5,  // 20: canic.backup.executor.v1.Executor.DeleteSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
+	15, // 21: canic.backup.executor.v1.Executor.DownloadSnapshot:input_type -> canic.backup.executor.v1.DownloadRequest
+	16, // 22: canic.backup.executor.v1.Executor.UploadSnapshot:input_type -> canic.backup.executor.v1.UploadRequest
+	5,  // 23: canic.backup.executor.v1.Executor.LoadSnapshot:input_type -> canic.backup.executor.v1.SnapshotRequest
+	2,  // 24: canic.backup.executor.v1.Executor.Info:output_type -> canic.backup.executor.v1.InfoResponse
+	7,  // 25: canic.backup.executor.v1.Executor.Preflight:output_type -> canic.backup.executor.v1.PreflightResponse
+	10, // 26: canic.backup.executor.v1.Executor.QueryRegistry:output_type -> canic.backup.executor.v1.QueryRegistryResponse
+	12, // 27: canic.backup.executor.v1.Executor.CanisterStatus:output_type -> canic.backup.executor.v1.CanisterStatusResponse
+	0,  // 28: canic.backup.executor.v1.Executor.StopCanister:output_type -> canic.backup.executor.v1.Empty
+	0,  // 29: canic.backup.executor.v1.Executor.StartCanister:output_type -> canic.backup.executor.v1.Empty
+	13, // 30: canic.backup.executor.v1.Executor.CreateSnapshot:output_type -> canic.backup.executor.v1.Snapshot
+	14, // 31: canic.backup.executor.v1.Executor.ListSnapshots:output_type -> canic.backup.executor.v1.ListSnapshotsResponse
+	0,  // 32: canic.backup.executor.v1.Executor.DeleteSnapshot:output_type -> canic.backup.executor.v1.Empty
+	20, // 33: canic.backup.executor.v1.Executor.DownloadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
+	20, // 34: canic.backup.executor.v1.Executor.UploadSnapshot:output_type -> canic.backup.executor.v1.TransferEvent
+	0,  // 35: canic.backup.executor.v1.Executor.LoadSnapshot:output_type -> canic.backup.executor.v1.Empty
+	24, // [24:36] is the sub-list for method output_type
+	12, // [12:24] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_executor_proto_init() }

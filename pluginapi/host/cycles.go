@@ -1,4 +1,4 @@
-package main
+package host
 
 import (
 	"context"
@@ -15,19 +15,19 @@ import (
 	"github.com/canic-backup/canic-backup/pluginapi"
 )
 
-// cyclesShort is one canister whose balance cannot pay for its part of a
+// CyclesShort is one canister whose balance cannot pay for its part of a
 // run.
-type cyclesShort struct {
+type CyclesShort struct {
 	canister string
 	balance  uint64
 	need     cyclecost.Estimate
 }
 
-// backupCyclesShort reports whether st's balance covers the backup of a
+// BackupCyclesShort reports whether st's balance covers the backup of a
 // canister of its memory (cyclecost.Backup: its freezing threshold with the
 // snapshot counted, plus the snapshot's and the calls' fees). A status
 // without a balance (an executor that cannot read it) is not checked.
-func backupCyclesShort(id string, st pluginapi.CanisterStatus) *cyclesShort {
+func BackupCyclesShort(id string, st pluginapi.CanisterStatus) *CyclesShort {
 	if st.Cycles == nil {
 		return nil
 	}
@@ -35,13 +35,13 @@ func backupCyclesShort(id string, st pluginapi.CanisterStatus) *cyclesShort {
 	if new(big.Int).SetUint64(*st.Cycles).Cmp(need.Total()) >= 0 {
 		return nil
 	}
-	return &cyclesShort{canister: id, balance: *st.Cycles, need: need}
+	return &CyclesShort{canister: id, balance: *st.Cycles, need: need}
 }
 
-// cyclesPreflightError names every canister that cannot pay, its balance,
+// CyclesPreflightError names every canister that cannot pay, its balance,
 // the estimate and the command that tops it up, as a "cycles" failure the
 // run reports before it stops anything.
-func cyclesPreflightError(what, network string, shorts []cyclesShort) error {
+func CyclesPreflightError(what, network string, shorts []CyclesShort) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d canister(s) cannot pay for this %s; nothing was stopped or changed:", len(shorts), what)
 	for _, s := range shorts {
@@ -58,17 +58,12 @@ func cyclesPreflightError(what, network string, shorts []cyclesShort) error {
 	return &runner.CommandError{Status: string(pluginapi.CodeCycles), Message: b.String()}
 }
 
-// cyclesStatusReader reads a target's full status (with its balance).
-type cyclesStatusReader interface {
-	fullStatus(ctx context.Context, target string) (pluginapi.CanisterStatus, error)
+// CyclesStatusReader reads a target's full status (with its balance).
+type CyclesStatusReader interface {
+	FullStatus(ctx context.Context, target string) (pluginapi.CanisterStatus, error)
 }
 
-// fullStatus implements cyclesStatusReader.
-func (a *restoreAdapter) fullStatus(ctx context.Context, target string) (pluginapi.CanisterStatus, error) {
-	return a.exec.CanisterStatus(ctx, a.target(target))
-}
-
-// restoreCyclesPreflight checks, before a restore run executes anything,
+// RestoreCyclesPreflight checks, before a restore run executes anything,
 // that every target with an upload still to do can pay for it: its
 // freezing threshold with the uploaded snapshot counted plus the upload's
 // and the load's fees (cyclecost.Restore), the snapshot's size being the
@@ -76,8 +71,8 @@ func (a *restoreAdapter) fullStatus(ctx context.Context, target string) (plugina
 // from a store) or whose balance the executor cannot read are not checked.
 // It returns a "cycles" *restore.CommandError naming each canister that
 // cannot pay.
-func restoreCyclesPreflight(ctx context.Context, ex restore.RestoreExecutor, journalPath, network string) error {
-	sr, ok := ex.(cyclesStatusReader)
+func RestoreCyclesPreflight(ctx context.Context, ex restore.RestoreExecutor, journalPath, network string) error {
+	sr, ok := ex.(CyclesStatusReader)
 	if !ok {
 		return nil
 	}
@@ -104,21 +99,21 @@ func restoreCyclesPreflight(ctx context.Context, ex restore.RestoreExecutor, jou
 		}
 		sizes[op.TargetCanister] += n
 	}
-	var short []cyclesShort
+	var short []CyclesShort
 	for _, id := range order {
-		st, err := sr.fullStatus(ctx, id)
+		st, err := sr.FullStatus(ctx, id)
 		if err != nil || st.Cycles == nil {
 			continue // the run's own status checks report an unreachable target
 		}
 		need := cyclecost.Restore(st.MemorySize, sizes[id], st.FreezingThresholdSeconds)
 		if new(big.Int).SetUint64(*st.Cycles).Cmp(need.Total()) < 0 {
-			short = append(short, cyclesShort{canister: id, balance: *st.Cycles, need: need})
+			short = append(short, CyclesShort{canister: id, balance: *st.Cycles, need: need})
 		}
 	}
 	if len(short) == 0 {
 		return nil
 	}
-	ce := cyclesPreflightError("restore", network, short).(*runner.CommandError)
+	ce := CyclesPreflightError("restore", network, short).(*runner.CommandError)
 	return &restore.CommandError{Status: ce.Status, Err: errors.New(ce.Message)}
 }
 
