@@ -14,6 +14,7 @@ import (
 	"github.com/canic-backup/canic-backup/core/journal"
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
@@ -26,17 +27,17 @@ var hintRe = regexp.MustCompile("run `canic-backup ([^`]+)`")
 // while starting: nothing was done).
 func backupNext(t *testing.T, f *fleet, env, out string, r result, create []string) []string {
 	t.Helper()
-	if m := hintRe.FindStringSubmatch(r.stderr + r.stdout); m != nil {
+	if m := hintRe.FindStringSubmatch(r.Stderr + r.Stdout); m != nil {
 		return strings.Fields(m[1])
 	}
-	if _, err := os.Stat(filepath.Join(out, runner.PlanFile)); err != nil && !r.killed {
+	if _, err := os.Stat(filepath.Join(out, runner.PlanFile)); err != nil && !r.Killed {
 		// The executor died before anything was planned (while starting or
 		// reading the registry): nothing was done, the command runs again.
-		require.Regexp(t, `cannot start plugin|plugin process exited`, r.stderr, "a failed run names the command to run next:\n%s", r)
+		require.Regexp(t, `cannot start plugin|plugin process exited`, r.Stderr, "a failed run names the command to run next:\n%s", r)
 		return create
 	}
-	require.True(t, r.killed, "a failed run names the command to run next:\n%s", r)
-	return []string{"backup", "resume", "--dir", out, "--config", f.cfg, "--env", env}
+	require.True(t, r.Killed, "a failed run names the command to run next:\n%s", r)
+	return []string{"backup", "resume", "--dir", out, "--config", f.Config, "--env", env}
 }
 
 // tracedBackup backs up a fresh fleet with the kill point trace on and
@@ -44,12 +45,12 @@ func backupNext(t *testing.T, f *fleet, env, out string, r result, create []stri
 func tracedBackup(t *testing.T, env string) (*fleet, string, []point) {
 	t.Helper()
 	f := startFleet(t)
-	out := filepath.Join(f.dir, "backup")
-	trace := filepath.Join(f.dir, "trace")
-	r := cli(t, f.dir, []string{killpoint.EnvTrace + "=" + trace}, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
-	require.Equal(t, 0, r.code, r.String())
-	r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	require.Equal(t, 0, r.code, r.String())
+	out := filepath.Join(f.Dir, "backup")
+	trace := filepath.Join(f.Dir, "trace")
+	r := canic.Run(t, f.Dir, []string{killpoint.EnvTrace + "=" + trace}, "backup", "create", "--config", f.Config, "--env", env, "--out", out)
+	require.Equal(t, 0, r.Code, r.String())
+	r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, r.Code, r.String())
 	return f, out, readTrace(t, trace)
 }
 
@@ -58,25 +59,25 @@ func tracedBackup(t *testing.T, env string) (*fleet, string, []point) {
 // reports whether the kill point was reached.
 func backupAt(t *testing.T, env string, p point, baseline map[string]int, tl *tally) bool {
 	f := startFleet(t)
-	before := digests(t, f.s, f.children...)
-	out := filepath.Join(f.dir, "backup")
+	before := fleettest.Digests(t, f.Sim, f.Children...)
+	out := filepath.Join(f.Dir, "backup")
 	tag := marker + "=" + t.Name()
-	create := []string{"backup", "create", "--config", f.cfg, "--env", env, "--out", out}
-	r := cli(t, f.dir, []string{killpoint.EnvKill + "=" + p.String(), tag}, create...)
-	noOrphans(t, t.Name(), f.s.URL())
-	reached := r.code != 0
-	for runs := 0; r.code != 0; runs++ {
+	create := []string{"backup", "create", "--config", f.Config, "--env", env, "--out", out}
+	r := canic.Run(t, f.Dir, []string{killpoint.EnvKill + "=" + p.String(), tag}, create...)
+	noOrphans(t, t.Name(), f.Sim.URL())
+	reached := r.Code != 0
+	for runs := 0; r.Code != 0; runs++ {
 		require.Less(t, runs, 6, "the backup did not complete in 6 commands:\n%s", r)
 		next := backupNext(t, f, env, out, r, create)
-		r = cli(t, f.dir, []string{tag}, next...)
+		r = canic.Run(t, f.Dir, []string{tag}, next...)
 	}
-	v := cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	lost := !assert.Equal(t, 0, v.code, "the resumed backup verifies: %s", v)
-	lost = !assert.Equal(t, before, digests(t, f.s, f.children...), "a backup changes no state") || lost
-	left := stopped(t, f.s, f.children...)
+	v := canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	lost := !assert.Equal(t, 0, v.Code, "the resumed backup verifies: %s", v)
+	lost = !assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...), "a backup changes no state") || lost
+	left := stopped(t, f.Sim, f.Children...)
 	assert.Empty(t, left, "no canister is left stopped")
 	checkBackupJournals(t, out)
-	assert.LessOrEqual(t, sum(snapshots(t, f.s, f.children...)), sum(baseline), "no duplicate snapshot")
+	assert.LessOrEqual(t, sum(snapshots(t, f.Sim, f.Children...)), sum(baseline), "no duplicate snapshot")
 	tl.add(p.name, reached, reached && !lost, lost, len(left) > 0)
 	return reached
 }

@@ -24,7 +24,7 @@ func TestCrash(t *testing.T) {
 		weed.warm()
 		for _, env := range []string{envAgent, envICP} {
 			f, backup, points := tracedBackup(t, env)
-			baseline := snapshots(t, f.s, f.children...)
+			baseline := snapshots(t, f.Sim, f.Children...)
 			rpoints, rbaseline := tracedRestore(t, env, backup)
 			if !full() {
 				points, rpoints = sample(points), sample(rpoints)
@@ -44,7 +44,7 @@ func TestCrash(t *testing.T) {
 			}
 		}
 		sf, spoints := tracedStoreBackup(t, weed)
-		sbaseline := snapshots(t, sf.s, sf.children...)
+		sbaseline := snapshots(t, sf.Sim, sf.Children...)
 		if !full() {
 			spoints = sample(spoints)
 		}

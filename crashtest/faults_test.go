@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -24,34 +25,34 @@ func TestFaultySubnet(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			t.Parallel()
 			f := startFleet(t)
-			before := digests(t, f.s, f.children...)
-			out := filepath.Join(f.dir, "backup")
-			create := []string{"backup", "create", "--config", f.cfg, "--env", env, "--out", out}
-			f.s.SetFaults(faults)
-			r := cli(t, f.dir, nil, create...)
+			before := fleettest.Digests(t, f.Sim, f.Children...)
+			out := filepath.Join(f.Dir, "backup")
+			create := []string{"backup", "create", "--config", f.Config, "--env", env, "--out", out}
+			f.Sim.SetFaults(faults)
+			r := canic.Run(t, f.Dir, nil, create...)
 			commands := 1
-			for ; r.code != 0; commands++ {
+			for ; r.Code != 0; commands++ {
 				require.Less(t, commands, 10, "the backup did not complete in 10 commands:\n%s", r)
-				r = cli(t, f.dir, nil, backupNext(t, f, env, out, r, create)...)
+				r = canic.Run(t, f.Dir, nil, backupNext(t, f, env, out, r, create)...)
 			}
-			c := f.s.Counters()
-			f.s.SetFaults(sim.Faults{})
-			assert.Empty(t, stopped(t, f.s, f.children...))
-			v := cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-			require.Equal(t, 0, v.code, v.String())
-			for id, n := range snapshots(t, f.s, f.children...) {
+			c := f.Sim.Counters()
+			f.Sim.SetFaults(sim.Faults{})
+			assert.Empty(t, stopped(t, f.Sim, f.Children...))
+			v := canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+			require.Equal(t, 0, v.Code, v.String())
+			for id, n := range snapshots(t, f.Sim, f.Children...) {
 				assert.Equal(t, 1, n, "one snapshot of %s despite %d lost responses", id, c.LostResponses)
 			}
 
 			g := startFleet(t)
 			_, jpath := prepareRestore(t, g, out)
-			g.s.SetFaults(faults)
+			g.Sim.SetFaults(faults)
 			rcommands := finishRestore(t, g, env, jpath)
-			rc := g.s.Counters()
-			g.s.SetFaults(sim.Faults{})
-			assert.Equal(t, before, digests(t, g.s, g.children...))
-			assert.Empty(t, stopped(t, g.s, g.children...))
-			for id, n := range snapshots(t, g.s, g.children...) {
+			rc := g.Sim.Counters()
+			g.Sim.SetFaults(sim.Faults{})
+			assert.Equal(t, before, fleettest.Digests(t, g.Sim, g.Children...))
+			assert.Empty(t, stopped(t, g.Sim, g.Children...))
+			for id, n := range snapshots(t, g.Sim, g.Children...) {
 				assert.Equal(t, 1, n, "one uploaded snapshot of %s", id)
 			}
 			assert.Positive(t, c.TransientRejects+rc.TransientRejects)

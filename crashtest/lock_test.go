@@ -23,10 +23,10 @@ import (
 // first is SIGKILLed the kernel drops its flock and the resume completes.
 func TestSecondRunIsRefusedWithTheHolder(t *testing.T) {
 	f := startFleet(t)
-	f.s.SetFaults(sim.Faults{UpdateLatency: 300 * time.Millisecond})
-	out := filepath.Join(f.dir, "backup")
-	first := exec.Command(canicBin, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
-	first.Dir = f.dir
+	f.Sim.SetFaults(sim.Faults{UpdateLatency: 300 * time.Millisecond})
+	out := filepath.Join(f.Dir, "backup")
+	first := exec.Command(canic.Bin, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
+	first.Dir = f.Dir
 	first.Env = append(os.Environ(), "CANIC_BACKUP_LOG=", marker+"="+t.Name())
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
@@ -38,49 +38,49 @@ func TestSecondRunIsRefusedWithTheHolder(t *testing.T) {
 
 	host, err := os.Hostname()
 	require.NoError(t, err)
-	r := cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent)
-	require.NotEqual(t, 0, r.code, r.String())
-	assert.Regexp(t, regexp.MustCompile(`is locked: .*held by pid `+strconv.Itoa(first.Process.Pid)+` on host `+regexp.QuoteMeta(host)+` since `), r.stderr)
+	r := canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent)
+	require.NotEqual(t, 0, r.Code, r.String())
+	assert.Regexp(t, regexp.MustCompile(`is locked: .*held by pid `+strconv.Itoa(first.Process.Pid)+` on host `+regexp.QuoteMeta(host)+` since `), r.Stderr)
 
 	require.NoError(t, first.Process.Kill())
 	_ = first.Wait()
-	noOrphans(t, t.Name(), f.s.URL())
-	f.s.SetFaults(sim.Faults{})
+	noOrphans(t, t.Name(), f.Sim.URL())
+	f.Sim.SetFaults(sim.Faults{})
 	for runs := 0; ; runs++ {
 		require.Less(t, runs, 4, "%s", r)
-		r = cli(t, f.dir, nil, backupNext(t, f, envAgent, out, result{code: 1, killed: true, stderr: r.stderr}, nil)...)
-		if r.code == 0 {
+		r = canic.Run(t, f.Dir, nil, backupNext(t, f, envAgent, out, result{Code: 1, Killed: true, Stderr: r.Stderr}, nil)...)
+		if r.Code == 0 {
 			break
 		}
 	}
-	assert.Empty(t, stopped(t, f.s, f.children...))
-	v := cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	assert.Equal(t, 0, v.code, v.String())
+	assert.Empty(t, stopped(t, f.Sim, f.Children...))
+	v := canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	assert.Equal(t, 0, v.Code, v.String())
 }
 
 // TestCompletedRunsDoNoWork: re-running a completed backup or restore
 // executes nothing and says so.
 func TestCompletedRunsDoNoWork(t *testing.T) {
 	f := startFleet(t)
-	out := filepath.Join(f.dir, "backup")
-	r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
-	require.Equal(t, 0, r.code, r.String())
-	calls := f.s.Counters().Calls
-	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Regexp(t, `resume\s+complete`, r.stdout)
+	out := filepath.Join(f.Dir, "backup")
+	r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
+	require.Equal(t, 0, r.Code, r.String())
+	calls := f.Sim.Counters().Calls
+	r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Regexp(t, `resume\s+complete`, r.Stdout)
 	for _, m := range []string{"stop_canister", "take_canister_snapshot", "read_canister_snapshot_data", "start_canister"} {
-		assert.Equal(t, calls[m], f.s.Counters().Calls[m], "a completed backup resumed calls no %s", m)
+		assert.Equal(t, calls[m], f.Sim.Counters().Calls[m], "a completed backup resumed calls no %s", m)
 	}
 
 	g := startFleet(t)
 	_, jpath := prepareRestore(t, g, out)
 	finishRestore(t, g, envAgent, jpath)
-	calls = g.s.Counters().Calls
+	calls = g.Sim.Counters().Calls
 	r = restoreRun(t, g, envAgent, jpath, "--execute")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Contains(t, r.stdout, "next: done")
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stdout, "next: done")
 	for _, m := range []string{"stop_canister", "upload_canister_snapshot_metadata", "load_canister_snapshot", "start_canister"} {
-		assert.Equal(t, calls[m], g.s.Counters().Calls[m], "a completed restore re-run calls no %s", m)
+		assert.Equal(t, calls[m], g.Sim.Counters().Calls[m], "a completed restore re-run calls no %s", m)
 	}
 }

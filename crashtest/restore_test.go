@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
@@ -30,24 +31,24 @@ var restoreMode = map[string]string{
 // every canister's state and writes a restore plan and apply journal.
 func prepareRestore(t *testing.T, f *fleet, backup string) (string, string) {
 	t.Helper()
-	out := filepath.Join(f.dir, "backup")
+	out := filepath.Join(f.Dir, "backup")
 	cp, err := exec.Command("cp", "-a", backup, out).CombinedOutput()
 	require.NoError(t, err, "%s", cp)
-	mutateAll(t, f.s, f.children...)
-	plan := filepath.Join(f.dir, "restore-plan.json")
-	r := cli(t, f.dir, nil, "restore", "plan", "--backup-dir", out, "--out", plan, "--require-verified", "--require-restore-ready")
-	require.Equal(t, 0, r.code, r.String())
-	jpath := filepath.Join(f.dir, "restore-journal.json")
-	r = cli(t, f.dir, nil, "restore", "apply", "--plan", plan, "--backup-dir", out, "--dry-run",
-		"--out", filepath.Join(f.dir, "dry-run.json"), "--journal-out", jpath)
-	require.Equal(t, 0, r.code, r.String())
+	fleettest.Mutate(t, f.Sim, 1000, f.Children...)
+	plan := filepath.Join(f.Dir, "restore-plan.json")
+	r := canic.Run(t, f.Dir, nil, "restore", "plan", "--backup-dir", out, "--out", plan, "--require-verified", "--require-restore-ready")
+	require.Equal(t, 0, r.Code, r.String())
+	jpath := filepath.Join(f.Dir, "restore-journal.json")
+	r = canic.Run(t, f.Dir, nil, "restore", "apply", "--plan", plan, "--backup-dir", out, "--dry-run",
+		"--out", filepath.Join(f.Dir, "dry-run.json"), "--journal-out", jpath)
+	require.Equal(t, 0, r.Code, r.String())
 	return out, jpath
 }
 
 // restoreRun runs `restore run` on jpath in the given mode.
 func restoreRun(t *testing.T, f *fleet, env, jpath, mode string, extra ...string) result {
 	t.Helper()
-	return cli(t, f.dir, extra, "restore", "run", "--journal", jpath, mode, "--config", f.cfg, "--env", env)
+	return canic.Run(t, f.Dir, extra, "restore", "run", "--journal", jpath, mode, "--config", f.Config, "--env", env)
 }
 
 // finishRestore follows `restore run --dry-run`'s next action until it is
@@ -58,8 +59,8 @@ func finishRestore(t *testing.T, f *fleet, env, jpath string, extra ...string) i
 	for runs := 0; ; runs++ {
 		require.Less(t, runs, 8, "the restore did not complete in 8 commands; the last said:\n%s", last)
 		s := restoreRun(t, f, env, jpath, "--dry-run")
-		require.Equal(t, 0, s.code, s.String())
-		m := nextRe.FindStringSubmatch(s.stdout)
+		require.Equal(t, 0, s.Code, s.String())
+		m := nextRe.FindStringSubmatch(s.Stdout)
 		require.NotNil(t, m, "the summary names the next action:\n%s", s)
 		if m[1] == restore.NextDone {
 			return runs
@@ -77,36 +78,36 @@ func finishRestore(t *testing.T, f *fleet, env, jpath string, extra ...string) i
 func tracedRestore(t *testing.T, env, backup string) ([]point, map[string]int) {
 	t.Helper()
 	f := startFleet(t)
-	atBackup := digests(t, f.s, f.children...)
+	atBackup := fleettest.Digests(t, f.Sim, f.Children...)
 	_, jpath := prepareRestore(t, f, backup)
-	trace := filepath.Join(f.dir, "trace")
+	trace := filepath.Join(f.Dir, "trace")
 	r := restoreRun(t, f, env, jpath, "--execute", killpoint.EnvTrace+"="+trace)
-	require.Equal(t, 0, r.code, r.String())
+	require.Equal(t, 0, r.Code, r.String())
 	require.Equal(t, 0, finishRestore(t, f, env, jpath), "one --execute completes an uninterrupted restore")
-	require.Equal(t, atBackup, digests(t, f.s, f.children...))
-	return readTrace(t, trace), snapshots(t, f.s, f.children...)
+	require.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...))
+	return readTrace(t, trace), snapshots(t, f.Sim, f.Children...)
 }
 
 // restoreAt restores onto a fresh fleet killed at p, follows the next
 // actions to the end and checks every state digest and status.
 func restoreAt(t *testing.T, env, backup string, p point, baseline map[string]int, tl *tally) bool {
 	f := startFleet(t)
-	atBackup := digests(t, f.s, f.children...)
+	atBackup := fleettest.Digests(t, f.Sim, f.Children...)
 	_, jpath := prepareRestore(t, f, backup)
 	tag := marker + "=" + t.Name()
 	r := restoreRun(t, f, env, jpath, "--execute", killpoint.EnvKill+"="+p.String(), tag)
-	noOrphans(t, t.Name(), f.s.URL())
-	reached := r.code != 0
-	if !r.killed && r.code != 0 {
-		assert.Regexp(t, `--unclaim-pending|--retry-failed|--execute`, r.stderr, "a failed run names what to run next")
+	noOrphans(t, t.Name(), f.Sim.URL())
+	reached := r.Code != 0
+	if !r.Killed && r.Code != 0 {
+		assert.Regexp(t, `--unclaim-pending|--retry-failed|--execute`, r.Stderr, "a failed run names what to run next")
 	}
 	finishRestore(t, f, env, jpath, tag)
 	_, err := restore.ReadJournal(jpath)
 	assert.NoError(t, err, "the apply journal parses")
-	lost := !assert.Equal(t, atBackup, digests(t, f.s, f.children...), "every canister is back at its backup-time state")
-	left := stopped(t, f.s, f.children...)
+	lost := !assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...), "every canister is back at its backup-time state")
+	left := stopped(t, f.Sim, f.Children...)
 	assert.Empty(t, left, "no canister is left stopped")
-	assert.LessOrEqual(t, sum(snapshots(t, f.s, f.children...)), sum(baseline), "no duplicate snapshot")
+	assert.LessOrEqual(t, sum(snapshots(t, f.Sim, f.Children...)), sum(baseline), "no duplicate snapshot")
 	tl.add(p.name, reached, reached && !lost, lost, len(left) > 0)
 	return reached
 }

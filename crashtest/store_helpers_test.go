@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,9 +19,9 @@ import (
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/seaweed"
-	"github.com/canic-backup/canic-backup/sim"
-	"github.com/canic-backup/canic-backup/sim/simtest"
+	"github.com/canic-backup/canic-backup/internal/simfleet"
 )
 
 // The store scenario's names: the [stores.offsite] table of its
@@ -89,7 +88,7 @@ func (w *weedShare) warm() {
 		if w.cur != nil {
 			return
 		}
-		if srv, err := startWeed(w.logf); err == nil {
+		if srv, err := fleettest.StartWeed(w.logf, storeBucket); err == nil {
 			w.cur = &weedServer{srv: srv}
 			w.live = append(w.live, w.cur)
 		}
@@ -104,7 +103,7 @@ func (w *weedShare) server(t *testing.T) (*seaweed.Server, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cur == nil || w.cur.handed >= weedUses {
-		srv, err := startWeed(w.logf)
+		srv, err := fleettest.StartWeed(w.logf, storeBucket)
 		require.NoError(t, err, "SeaweedFS (make weed)")
 		w.retire(w.cur)
 		w.cur = &weedServer{srv: srv}
@@ -140,35 +139,11 @@ func (w *weedShare) retire(ws *weedServer) {
 	}
 }
 
-// startWeed starts `weed server -s3` on loopback with the cached binary
-// (`make weed`; built once otherwise) and makes storeBucket.
-func startWeed(logf func(string, ...any)) (*seaweed.Server, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
-	defer cancel()
-	root, err := seaweed.RepoRoot()
-	if err != nil {
-		return nil, err
-	}
-	bin, err := seaweed.Binary(ctx, root, logf)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: logf})
-	if err != nil {
-		return nil, err
-	}
-	if err := srv.CreateBucket(ctx, storeBucket); err != nil {
-		srv.Stop()
-		return nil, fmt.Errorf("create bucket %s: %w", storeBucket, err)
-	}
-	return srv, nil
-}
-
 // storeFleet is a simulator fleet (root + 3 children of storeFleetSize)
 // whose canic.toml has the agent environment and the S3 store "offsite":
 // the shared bucket under the fleet's own prefix.
 type storeFleet struct {
-	*fleet
+	*fleettest.Fleet
 	srv    *seaweed.Server
 	prefix string
 	// cache is XDG_CACHE_HOME of every run (the staging directories).
@@ -182,31 +157,11 @@ type storeFleet struct {
 func startStoreFleet(t *testing.T, w *weedShare) *storeFleet {
 	t.Helper()
 	srv, prefix := w.server(t)
-	s := simtest.Start(t, sim.Options{
-		Fleet:   sim.Fleet{Name: "crash", Children: 3, Depth: 1, Size: storeFleetSize, Seed: 11},
-		KeySeed: []byte("canic-backup crash harness"),
-	})
-	dir := t.TempDir()
-	f := &fleet{s: s, dir: dir, cfg: filepath.Join(dir, "canic.toml")}
-	for _, p := range s.Canisters()[1:] {
-		f.children = append(f.children, p.String())
-	}
-	require.Len(t, f.children, 3)
-	q := strconv.Quote
-	cfg := "version = 1\ndefault_environment = " + q(envAgent) + "\n" +
-		"\n[environments." + envAgent + "]\nnetwork = \"local\"\nroot = " + q(s.RootCanister().String()) +
-		"\nexecutor = \"sim-agent\"\nfleet = \"crash\"\n" +
-		"\n[executors.sim-agent]\ndriver = \"agent\"\nurl = " + q(s.URL()) + "\nroot_key = " + q(s.RootKeyHex()) +
-		"\nidentity_pem = " + q(s.ControllerPEMPath()) + "\nretry_initial_backoff = \"20ms\"\nretry_max_backoff = \"200ms\"\npoll_timeout = \"10s\"\n" +
-		"\n[stores." + storeName + "]\nkind = \"s3\"\nendpoint = " + q(srv.Endpoint) + "\nbucket = " + q(storeBucket) +
-		"\nprefix = " + q(prefix) + "\nregion = \"us-east-1\"\npath_style = true\npart_size_mib = " + strconv.Itoa(storePartMiB) + "\n"
-	require.NoError(t, os.WriteFile(f.cfg, []byte(cfg), 0o644))
-	sf := &storeFleet{fleet: f, srv: srv, prefix: prefix, cache: filepath.Join(dir, "cache")}
-	sf.env = []string{
-		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
-		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "no-aws-credentials"),
-		"XDG_CACHE_HOME=" + sf.cache, "CANIC_BACKUP_STORE=", "CANIC_BACKUP_HOST=", "CANIC_BACKUP_LOCK_TTL=",
-	}
+	f := fleettest.Start(t, crashFleet(storeFleetSize), simfleet.ConfigOptions{AgentExtra: crashAgentExtra()})
+	require.Len(t, f.Children, 3)
+	f.AppendConfig(t, fleettest.S3StoreTOML(storeName, srv.Endpoint, storeBucket, prefix, storePartMiB))
+	sf := &storeFleet{Fleet: f, srv: srv, prefix: prefix, cache: filepath.Join(f.Dir, "cache")}
+	sf.env = fleettest.StoreEnv(srv, f.Dir, sf.cache)
 	return sf
 }
 
@@ -214,27 +169,25 @@ func startStoreFleet(t *testing.T, w *weedShare) *storeFleet {
 // plus extra.
 func (sf *storeFleet) run(t *testing.T, extra []string, args ...string) result {
 	t.Helper()
-	return cli(t, sf.dir, append(append([]string{}, sf.env...), extra...), args...)
+	return canic.Run(t, sf.Dir, append(append([]string{}, sf.env...), extra...), args...)
 }
 
 // createArgs is `backup create --store offsite` through the agent executor
 // into the default staging directory.
 func (sf *storeFleet) createArgs() []string {
-	return []string{"backup", "create", "--config", sf.cfg, "--env", envAgent, "--store", storeName}
+	return []string{"backup", "create", "--config", sf.Config, "--env", envAgent, "--store", storeName}
 }
 
 // resumeArgs is `backup resume --store offsite --backup name`, as the
 // docs name it for a run whose process died.
 func (sf *storeFleet) resumeArgs(name string) []string {
-	return []string{"backup", "resume", "--store", storeName, "--backup", name, "--config", sf.cfg, "--env", envAgent}
+	return []string{"backup", "resume", "--store", storeName, "--backup", name, "--config", sf.Config, "--env", envAgent}
 }
 
 // stagingDirs lists the store's staging directories under the cache.
 func (sf *storeFleet) stagingDirs(t *testing.T) []string {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(sf.cache, "canic-backup", "staging", storeName, "*"))
-	require.NoError(t, err)
-	return m
+	return fleettest.StagingDirs(t, sf.cache, storeName)
 }
 
 // bucketBackup is one backup found under the fleet's prefix.

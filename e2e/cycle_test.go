@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 )
 
 // backupFleet runs `backup create --env env` into a new directory, checks
@@ -16,16 +17,16 @@ import (
 // digest at backup time.
 func backupFleet(t *testing.T, f *fleet, env string) (string, map[string]string) {
 	t.Helper()
-	out := filepath.Join(f.dir, "backup-"+env)
-	before := digests(t, f.s, f.children...)
-	r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Regexp(t, `e2e\s+local\s+execute\s+complete\s+non-root-fleet\s+3\s`, r.stdout)
-	assert.Equal(t, before, digests(t, f.s, f.children...), "a backup changes no state")
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "a backup leaves every canister running")
+	out := filepath.Join(f.Dir, "backup-"+env)
+	before := fleettest.Digests(t, f.Sim, f.Children...)
+	r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", env, "--out", out)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Regexp(t, `e2e\s+local\s+execute\s+complete\s+non-root-fleet\s+3\s`, r.Stdout)
+	assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...), "a backup changes no state")
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "a backup leaves every canister running")
 
-	r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	require.Equal(t, 0, r.code, r.String())
+	r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, r.Code, r.String())
 	return out, before
 }
 
@@ -33,18 +34,18 @@ func backupFleet(t *testing.T, f *fleet, env string) (string, map[string]string)
 // apply --dry-run for the backup at out, and returns the journal's path.
 func prepareRestore(t *testing.T, f *fleet, out, name, mapping string) string {
 	t.Helper()
-	plan := filepath.Join(f.dir, name+"-plan.json")
+	plan := filepath.Join(f.Dir, name+"-plan.json")
 	args := []string{"restore", "plan", "--backup-dir", out, "--out", plan, "--require-verified", "--require-restore-ready"}
 	if mapping != "" {
 		args = append(args, "--mapping", mapping)
 	}
-	r := cli(t, f.dir, nil, args...)
-	require.Equal(t, 0, r.code, r.String())
+	r := canic.Run(t, f.Dir, nil, args...)
+	require.Equal(t, 0, r.Code, r.String())
 
-	jpath := filepath.Join(f.dir, name+"-journal.json")
-	r = cli(t, f.dir, nil, "restore", "apply", "--plan", plan, "--backup-dir", out, "--dry-run",
-		"--out", filepath.Join(f.dir, name+"-dry-run.json"), "--journal-out", jpath)
-	require.Equal(t, 0, r.code, r.String())
+	jpath := filepath.Join(f.Dir, name+"-journal.json")
+	r = canic.Run(t, f.Dir, nil, "restore", "apply", "--plan", plan, "--backup-dir", out, "--dry-run",
+		"--out", filepath.Join(f.Dir, name+"-dry-run.json"), "--journal-out", jpath)
+	require.Equal(t, 0, r.Code, r.String())
 	j := readRestoreJournal(t, jpath)
 	require.True(t, j.Ready, "journal blocked: %v", j.BlockedReasons)
 	// 3 members: upload, stop, load, start, verify each.
@@ -56,8 +57,8 @@ func prepareRestore(t *testing.T, f *fleet, out, name, mapping string) string {
 // executor with extra flags.
 func restoreRun(t *testing.T, f *fleet, env, jpath, mode string, extra ...string) result {
 	t.Helper()
-	args := append([]string{"restore", "run", "--journal", jpath, "--" + mode, "--config", f.cfg, "--env", env}, extra...)
-	return cli(t, f.dir, nil, args...)
+	args := append([]string{"restore", "run", "--journal", jpath, "--" + mode, "--config", f.Config, "--env", env}, extra...)
+	return canic.Run(t, f.Dir, nil, args...)
 }
 
 // restoreToCompletion runs restore run --execute in batches of maxSteps
@@ -71,8 +72,8 @@ func restoreToCompletion(t *testing.T, f *fleet, env, jpath string, maxSteps int
 			args = append(args, "--max-steps", itoa(maxSteps))
 		}
 		r := restoreRun(t, f, env, jpath, "execute", args...)
-		require.Equal(t, 0, r.code, r.String())
-		m := done.FindStringSubmatch(r.stdout)
+		require.Equal(t, 0, r.Code, r.String())
+		m := done.FindStringSubmatch(r.Stdout)
 		require.NotNil(t, m, r.String())
 		if m[1] == m[2] {
 			j := readRestoreJournal(t, jpath)

@@ -6,18 +6,18 @@
 //
 // The scenarios prove:
 //
-//   - issue 5: a fleet (root + 3 children) backed up through the agent
+//   - agent_cycle_test.go: a fleet (root + 3 children) backed up through the agent
 //     executor verifies, and after every canister's state changed, restore
 //     plan → apply --dry-run → run --execute brings every state digest back
 //     to its backup-time value;
-//   - issue 6: the same full cycle through the icp CLI, and an icp failure in
+//   - icp_cycle_test.go: the same full cycle through the icp CLI, and an icp failure in
 //     the middle of a backup is one clear error naming the command, recorded
 //     in the journal, with a non-zero exit and no canister left stopped;
-//   - issue 7: for both executors, a restore with one member remapped to a
+//   - remapped_restore_test.go: for both executors, a restore with one member remapped to a
 //     freshly created canister survives a failure injected mid-run and
 //     completes with --retry-failed, every digest (the fresh canister's
 //     included) equal to the backup-time one;
-//   - issue 4: a plugin process killed with SIGKILL during a download fails
+//   - plugin_sigkill_test.go, restore_kill_test.go: a plugin process killed with SIGKILL during a download fails
 //     the run naming the executor, and `backup resume --retry-failed`
 //     completes a backup that verifies; killed during a restore upload, the
 //     operation stays pending and --unclaim-pending then --execute finish;
@@ -25,7 +25,7 @@
 //     recover`, which with `backup resume --retry-failed` finishes once the
 //     replica is back; the agent's retries and reconciliation survive 20%
 //     transient rejects and 10% lost responses;
-//   - issue 11, against a real SeaweedFS server (`weed server -s3`) behind a
+//   - store_*_test.go, against a real SeaweedFS server (`weed server -s3`) behind a
 //     request-counting proxy: a fleet backed up into a bucket, verified from
 //     it (whole and sampled) and restored from it with every digest back; a
 //     backup SIGKILLed mid-multipart-upload resumed without re-sending a

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -47,19 +48,19 @@ func TestICPIdentityKeyNeverOutlivesTheProcess(t *testing.T) {
 	require.NoError(t, os.Mkdir(tmp, 0o700))
 	env := []string{"TMPDIR=" + tmp}
 
-	r := cli(t, f.dir, env, "plugins", "list", "--config", f.cfg)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Contains(t, r.stdout, executorOf[envICP])
+	r := canic.Run(t, f.Dir, env, "plugins", "list", "--config", f.Config)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stdout, executorOf[envICP])
 	assert.Empty(t, keyFiles(t, tmp), "after plugins list")
 
-	r = cli(t, f.dir, env, "backup", "create", "--config", f.cfg, "--env", envICP, "--dry-run", "--out", filepath.Join(f.dir, "dry"))
-	require.Equal(t, 0, r.code, r.String())
+	r = canic.Run(t, f.Dir, env, "backup", "create", "--config", f.Config, "--env", envICP, "--dry-run", "--out", filepath.Join(f.Dir, "dry"))
+	require.Equal(t, 0, r.Code, r.String())
 	assert.Empty(t, keyFiles(t, tmp), "after a normal run")
 
 	// A run whose plugin is killed -9 while the key is imported: the host
 	// is frozen first so it cannot start a new plugin, then killed too.
-	f.s.SetFaults(sim.Faults{UpdateLatency: 200 * time.Millisecond})
-	cmd, stdout, stderr := command(t, f.dir, env, "backup", "create", "--config", f.cfg, "--env", envICP, "--out", filepath.Join(f.dir, "killed"))
+	f.Sim.SetFaults(sim.Faults{UpdateLatency: 200 * time.Millisecond})
+	cmd, stdout, stderr := canic.Command(t, f.Dir, env, "backup", "create", "--config", f.Config, "--env", envICP, "--out", filepath.Join(f.Dir, "killed"))
 	plugin := pluginChild(t, cmd.Process.Pid)
 	require.Eventually(t, func() bool {
 		for _, p := range keyFiles(t, tmp) {
@@ -72,16 +73,16 @@ func TestICPIdentityKeyNeverOutlivesTheProcess(t *testing.T) {
 	require.NoError(t, syscall.Kill(cmd.Process.Pid, syscall.SIGSTOP))
 	require.NoError(t, syscall.Kill(plugin, syscall.SIGKILL))
 	require.NoError(t, cmd.Process.Kill())
-	_ = wait(t, cmd, stdout, stderr)
-	f.s.SetFaults(sim.Faults{})
+	_ = fleettest.Wait(t, cmd, stdout, stderr)
+	f.Sim.SetFaults(sim.Faults{})
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(filepath.Join("/proc", itoa(plugin)))
 		return os.IsNotExist(err)
 	}, 10*time.Second, 5*time.Millisecond, "the plugin is gone")
 	assert.NotEmpty(t, keyFiles(t, tmp), "a kill -9 skips every cleanup")
 
-	r = cli(t, f.dir, env, "plugins", "list", "--config", f.cfg)
-	require.Equal(t, 0, r.code, r.String())
+	r = canic.Run(t, f.Dir, env, "plugins", "list", "--config", f.Config)
+	require.Equal(t, 0, r.Code, r.String())
 	assert.Empty(t, keyFiles(t, tmp), "the next start sweeps the dead process's key")
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }

@@ -3,13 +3,9 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,32 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/runner"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/killpoint"
 )
 
-// syncBuffer is a bytes.Buffer the test may read while the process writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // pausedRun is a `backup create` paused right after its stops.
 type pausedRun struct {
-	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
-	pause          string
+	*fleettest.Running
+	pause string
 }
 
 // pausedCreate starts `backup create` into out, paused right after every
@@ -51,18 +29,16 @@ type pausedRun struct {
 // returns once the pause is reached and every child is stopped.
 func pausedCreate(t *testing.T, f *fleet, out string) *pausedRun {
 	t.Helper()
-	p := &pausedRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, pause: filepath.Join(t.TempDir(), "paused")}
-	p.cmd = exec.Command(canicBin, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
-	p.cmd.Dir = f.dir
-	p.cmd.Env = append(os.Environ(), "CANIC_BACKUP_LOG=",
-		killpoint.EnvKill+"=main/"+killpoint.RunnerStopsCompleted+":1", killpoint.EnvPause+"="+p.pause)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	require.NoError(t, p.cmd.Start())
+	p := &pausedRun{pause: filepath.Join(t.TempDir(), "paused")}
+	p.Running = canic.Start(t, f.Dir, []string{
+		killpoint.EnvKill + "=main/" + killpoint.RunnerStopsCompleted + ":1",
+		killpoint.EnvPause + "=" + p.pause,
+	}, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(p.pause)
 		return err == nil
-	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", p.stderr)
-	for id, st := range statuses(t, f.s, f.children...) {
+	}, 2*time.Minute, 10*time.Millisecond, "the run reaches the end of its stops\nstderr:\n%s", p.Err)
+	for id, st := range fleettest.Statuses(t, f.Sim, f.Children...) {
 		require.Equal(t, "stopped", st, "%s is stopped at the pause", id)
 	}
 	return p
@@ -72,24 +48,7 @@ func pausedCreate(t *testing.T, f *fleet, out string) *pausedRun {
 func (p *pausedRun) resume(t *testing.T) result {
 	t.Helper()
 	require.NoError(t, os.Remove(p.pause))
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(3 * time.Minute):
-		_ = p.cmd.Process.Kill()
-		<-done
-		t.Fatalf("backup create timed out\nstderr:\n%s", p.stderr)
-	}
-	r := result{stdout: p.stdout.String(), stderr: p.stderr.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return r
+	return p.Wait(t)
 }
 
 // interruptedReason returns the failure reasons the journal of dir records.
@@ -114,42 +73,42 @@ func TestSignalAfterStopsRestartsEveryCanister(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			f := startFleet(t, 64<<10)
-			before := digests(t, f.s, f.children...)
-			out := filepath.Join(f.dir, "backup")
+			before := fleettest.Digests(t, f.Sim, f.Children...)
+			out := filepath.Join(f.Dir, "backup")
 			p := pausedCreate(t, f, out)
-			require.NoError(t, p.cmd.Process.Signal(sig))
+			require.NoError(t, p.Cmd.Process.Signal(sig))
 			// The signal is handled while the run is paused; then it goes on.
-			require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), "canic-backup: ") },
+			require.Eventually(t, func() bool { return strings.Contains(p.Err.String(), "canic-backup: ") },
 				time.Minute, 5*time.Millisecond, "the signal is acknowledged")
 			r := p.resume(t)
 
-			require.NotEqual(t, 0, r.code, r.String())
-			assert.NotEqual(t, 4, r.code, "nothing is left stopped: %s", r.String())
-			assert.Contains(t, r.stderr, "are started again")
-			assert.NotContains(t, r.stderr, "left stopped", r.String())
+			require.NotEqual(t, 0, r.Code, r.String())
+			assert.NotEqual(t, 4, r.Code, "nothing is left stopped: %s", r.String())
+			assert.Contains(t, r.Stderr, "are started again")
+			assert.NotContains(t, r.Stderr, "left stopped", r.String())
 			// The hint moves the backup forward: resume must retry the
 			// operation the interruption recorded as failed.
-			assert.Contains(t, r.stderr, "backup resume --dir "+out+" --config "+f.cfg+" --env "+envAgent+" --retry-failed`", r.String())
-			assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "every canister runs again")
+			assert.Contains(t, r.Stderr, "backup resume --dir "+out+" --config "+f.Config+" --env "+envAgent+" --retry-failed`", r.String())
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "every canister runs again")
 
 			j := readExecutionJournal(t, out)
 			assert.Empty(t, runner.LeftStopped(j), "the journal records the restarts")
 			reasons := strings.Join(failureReasons(t, out), "\n")
 			assert.Contains(t, reasons, runner.InterruptedReasonPrefix)
-			for _, id := range f.children {
+			for _, id := range f.Children {
 				assert.Contains(t, reasons, runner.RestartedReasonPrefix+id)
 			}
 
-			r = cli(t, f.dir, nil, "backup", "recover", "--dir", out, "--config", f.cfg, "--env", envAgent)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Contains(t, r.stdout, "nothing to do")
+			r = canic.Run(t, f.Dir, nil, "backup", "recover", "--dir", out, "--config", f.Config, "--env", envAgent)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Contains(t, r.Stdout, "nothing to do")
 
-			r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")
-			require.Equal(t, 0, r.code, r.String())
-			r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Equal(t, before, digests(t, f.s, f.children...))
-			assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+			r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent, "--retry-failed")
+			require.Equal(t, 0, r.Code, r.String())
+			r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...))
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 		})
 	}
 }
@@ -180,26 +139,26 @@ func TestFullDiskDuringStopsRestartsEveryCanister(t *testing.T) {
 	fillDisk(t, filler)
 	r := p.resume(t)
 
-	require.NotEqual(t, 0, r.code, r.String())
-	assert.Contains(t, r.stderr, "no space left on device", r.String())
-	assert.Contains(t, r.stderr, "journal could not record it", r.String())
-	assert.NotEqual(t, 4, r.code, "nothing is left stopped: %s", r.String())
-	assert.NotContains(t, r.stderr, "left stopped", r.String())
-	assert.Contains(t, r.stderr, "run `canic-backup backup recover --dir "+out+" --config "+f.cfg+" --env "+envAgent+"`", r.String())
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "every canister runs again")
+	require.NotEqual(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stderr, "no space left on device", r.String())
+	assert.Contains(t, r.Stderr, "journal could not record it", r.String())
+	assert.NotEqual(t, 4, r.Code, "nothing is left stopped: %s", r.String())
+	assert.NotContains(t, r.Stderr, "left stopped", r.String())
+	assert.Contains(t, r.Stderr, "run `canic-backup backup recover --dir "+out+" --config "+f.Config+" --env "+envAgent+"`", r.String())
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "every canister runs again")
 
 	require.NoError(t, os.Remove(filler))
-	r = cli(t, f.dir, nil, "backup", "recover", "--dir", out, "--config", f.cfg, "--env", envAgent)
-	require.Equal(t, 0, r.code, r.String())
-	assert.NotContains(t, r.stdout, "nothing to do", r.String())
-	for _, id := range f.children {
-		assert.Contains(t, r.stdout, "already running "+id, r.String())
+	r = canic.Run(t, f.Dir, nil, "backup", "recover", "--dir", out, "--config", f.Config, "--env", envAgent)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.NotContains(t, r.Stdout, "nothing to do", r.String())
+	for _, id := range f.Children {
+		assert.Contains(t, r.Stdout, "already running "+id, r.String())
 	}
 	assert.Empty(t, runner.LeftStopped(readExecutionJournal(t, out)))
 
-	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent, "--retry-failed")
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }
 
 // fillDisk writes path until its file system has no byte left.

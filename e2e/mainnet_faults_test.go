@@ -20,8 +20,9 @@ import (
 	"github.com/canic-backup/canic-backup/pluginapi"
 
 	"github.com/canic-backup/canic-backup/internal/cyclecost"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
+	"github.com/canic-backup/canic-backup/internal/simfleet"
 	"github.com/canic-backup/canic-backup/sim"
-	"github.com/canic-backup/canic-backup/sim/simtest"
 )
 
 // mainnetFleet starts a simulator with opts (its fleet: a root and
@@ -29,14 +30,7 @@ import (
 func mainnetFleet(t *testing.T, opts sim.Options, children int, size int64, agentExtra ...string) *fleet {
 	t.Helper()
 	opts.Fleet = sim.Fleet{Name: "e2e", Children: children, Depth: 1, Size: size, Seed: 7}
-	s := simtest.Start(t, opts)
-	dir := t.TempDir()
-	f := &fleet{s: s, dir: dir, cfg: filepath.Join(dir, "canic.toml"), root: s.RootCanister().String()}
-	for _, p := range s.Canisters()[1:] {
-		f.children = append(f.children, p.String())
-	}
-	writeConfig(t, f.cfg, s, icpBinary(t), agentExtra...)
-	return f
+	return fleettest.Start(t, opts, simfleet.ConfigOptions{ICPBinary: icpBinary(t), AgentExtra: fleettest.FastRetry(agentExtra...)})
 }
 
 // TestBackupRefusesBeforeStoppingACanisterThatCannotPay, for both
@@ -51,7 +45,7 @@ func TestBackupRefusesBeforeStoppingACanisterThatCannotPay(t *testing.T) {
 			t.Parallel()
 			const size = 2 << 20
 			f := mainnetFleet(t, sim.Options{}, 3, size)
-			poor := principal.MustDecode(f.children[1])
+			poor := principal.MustDecode(f.Children[1])
 			mem := memoryOf(t, f, poor)
 			need := cyclecost.Backup(mem, cyclecost.DefaultFreezingSeconds)
 			// Enough to stay unfrozen and answer status (1.5 times the
@@ -60,23 +54,23 @@ func TestBackupRefusesBeforeStoppingACanisterThatCannotPay(t *testing.T) {
 			ft := cyclecost.FreezingThreshold(mem, cyclecost.DefaultFreezingSeconds).Uint64()
 			balance := ft + ft/2
 			require.Less(t, balance, need.Total().Uint64())
-			require.NoError(t, f.s.SetCycles(poor, balance))
+			require.NoError(t, f.Sim.SetCycles(poor, balance))
 
-			out := filepath.Join(f.dir, "backup")
-			r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
-			require.Equal(t, 1, r.code, r.String())
-			m := regexp.MustCompile(`canister ` + poor.String() + `: balance (\d+) cycles, estimated need (\d+) cycles`).FindStringSubmatch(r.stderr)
+			out := filepath.Join(f.Dir, "backup")
+			r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", env, "--out", out)
+			require.Equal(t, 1, r.Code, r.String())
+			m := regexp.MustCompile(`canister ` + poor.String() + `: balance (\d+) cycles, estimated need (\d+) cycles`).FindStringSubmatch(r.Stderr)
 			require.NotNil(t, m, r.String())
 			got, _ := strconv.ParseUint(m[1], 10, 64)
 			assert.LessOrEqual(t, got, balance, "the balance as read at preflight (its status reads were charged)")
 			assert.Greater(t, got, balance-balance/10)
 			assert.Equal(t, need.Total().String(), m[2], "the estimate of docs/drivers.md")
-			assert.Equal(t, 1, strings.Count(r.stderr, "balance "), "only the poor canister is named")
-			assert.Contains(t, r.stderr, "icp canister top-up --amount ")
-			assert.Contains(t, r.stderr, "nothing was stopped")
-			assert.Zero(t, f.s.Counters().Calls["stop_canister"], "refused before stopping anything")
-			all := append([]string{f.root}, f.children...)
-			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+			assert.Equal(t, 1, strings.Count(r.Stderr, "balance "), "only the poor canister is named")
+			assert.Contains(t, r.Stderr, "icp canister top-up --amount ")
+			assert.Contains(t, r.Stderr, "nothing was stopped")
+			assert.Zero(t, f.Sim.Counters().Calls["stop_canister"], "refused before stopping anything")
+			all := append([]string{f.Root}, f.Children...)
+			assert.Equal(t, allRunning(all...), fleettest.Statuses(t, f.Sim, all...))
 		})
 	}
 }
@@ -87,7 +81,7 @@ func memoryOf(t *testing.T, f *fleet, p principal.Principal) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e, err := agent.New(ctx, agent.Settings{URL: f.s.URL(), RootKey: f.s.RootKeyHex(), IdentityPEM: f.s.ControllerPEMPath()}, hclog.NewNullLogger())
+	e, err := agent.New(ctx, agent.Settings{URL: f.Sim.URL(), RootKey: f.Sim.RootKeyHex(), IdentityPEM: f.Sim.ControllerPEMPath()}, hclog.NewNullLogger())
 	require.NoError(t, err)
 	st, err := e.CanisterStatus(ctx, pluginapi.Target{Network: "local", CanisterID: p.String()})
 	require.NoError(t, err)
@@ -103,17 +97,17 @@ func memoryOf(t *testing.T, f *fleet, p principal.Principal) uint64 {
 func TestRateLimitedBackupSendsNothingInsideRetryAfter(t *testing.T) {
 	t.Parallel()
 	f := mainnetFleet(t, sim.Options{RateLimit: 20}, 7, 1<<20)
-	out := filepath.Join(f.dir, "backup")
-	r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
-	require.Equal(t, 0, r.code, r.String())
-	c := f.s.Counters()
+	out := filepath.Join(f.Dir, "backup")
+	r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
+	require.Equal(t, 0, r.Code, r.String())
+	c := f.Sim.Counters()
 	assert.Positive(t, c.RateLimited, "the limit was met (else this proves nothing)")
 	assert.Zero(t, c.InsideRetryAfter, "no request inside a Retry-After window")
 	t.Logf("429 answers: %d, inside a window: %d", c.RateLimited, c.InsideRetryAfter)
-	v := cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	require.Equal(t, 0, v.code, v.String())
-	all := append([]string{f.root}, f.children...)
-	assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+	v := canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, v.Code, v.String())
+	all := append([]string{f.Root}, f.Children...)
+	assert.Equal(t, allRunning(all...), fleettest.Statuses(t, f.Sim, all...))
 }
 
 // TestStopLongerThanTheStopTimeoutFailsClosed, for both executors: every
@@ -128,16 +122,16 @@ func TestStopLongerThanTheStopTimeoutFailsClosed(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			t.Parallel()
 			f := mainnetFleet(t, sim.Options{StopDelay: time.Minute, StopTimeout: 300 * time.Millisecond}, 3, 1<<20)
-			out := filepath.Join(f.dir, "backup")
-			r := cli(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
-			require.NotEqual(t, 0, r.code, r.String())
-			assert.Contains(t, r.stderr, "stop-timeout", r.String())
-			c := f.s.Counters()
+			out := filepath.Join(f.Dir, "backup")
+			r := canic.Run(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", env, "--out", out)
+			require.NotEqual(t, 0, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "stop-timeout", r.String())
+			c := f.Sim.Counters()
 			assert.Zero(t, c.Calls["take_canister_snapshot"], "no snapshot of a canister that did not stop")
 			assert.GreaterOrEqual(t, c.Calls["stop_canister"], uint64(3), "a timed-out stop is retried")
-			assert.LessOrEqual(t, c.Calls["stop_canister"], uint64(3*len(f.children)), "within a bound (3 per canister)")
-			all := append([]string{f.root}, f.children...)
-			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...), "no canister left stopped or stopping")
+			assert.LessOrEqual(t, c.Calls["stop_canister"], uint64(3*len(f.Children)), "within a bound (3 per canister)")
+			all := append([]string{f.Root}, f.Children...)
+			assert.Equal(t, allRunning(all...), fleettest.Statuses(t, f.Sim, all...), "no canister left stopped or stopping")
 
 			j := readExecutionJournal(t, out)
 			named := ""
@@ -148,7 +142,7 @@ func TestStopLongerThanTheStopTimeoutFailsClosed(t *testing.T) {
 			}
 			require.NotEmpty(t, named, "the journal records the failed stop")
 			assert.Contains(t, named, "stop-timeout")
-			assert.Regexp(t, `(`+strings.Join(f.children, "|")+`)`, named, "the journal names the canister")
+			assert.Regexp(t, `(`+strings.Join(f.Children, "|")+`)`, named, "the journal names the canister")
 			dt, err := os.ReadFile(filepath.Join(out, "backup-downtime.json"))
 			require.NoError(t, err, "the downtime of the stop that timed out is recorded")
 			assert.Contains(t, string(dt), `"started_at": "`, "and closed by the restart")
@@ -169,23 +163,23 @@ func TestRestoreRefusesBeforeUploadingToACanisterThatCannotPay(t *testing.T) {
 			f := mainnetFleet(t, sim.Options{}, 3, 2<<20)
 			out, _ := backupFleet(t, f, env)
 			jpath := prepareRestore(t, f, out, "r", "")
-			poor := principal.MustDecode(f.children[2])
+			poor := principal.MustDecode(f.Children[2])
 			mem := memoryOf(t, f, poor)
 			ft := cyclecost.FreezingThreshold(mem, cyclecost.DefaultFreezingSeconds).Uint64()
-			require.NoError(t, f.s.SetCycles(poor, ft+ft/4))
-			before := f.s.Counters()
+			require.NoError(t, f.Sim.SetCycles(poor, ft+ft/4))
+			before := f.Sim.Counters()
 
 			r := restoreRun(t, f, env, jpath, "execute")
-			require.Equal(t, 1, r.code, r.String())
-			assert.Contains(t, r.stderr, "cannot pay for this restore", r.String())
-			assert.Regexp(t, `canister `+poor.String()+`: balance \d+ cycles, estimated need \d+ cycles`, r.stderr)
-			assert.Contains(t, r.stderr, "icp canister top-up --amount ")
-			after := f.s.Counters()
+			require.Equal(t, 1, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "cannot pay for this restore", r.String())
+			assert.Regexp(t, `canister `+poor.String()+`: balance \d+ cycles, estimated need \d+ cycles`, r.Stderr)
+			assert.Contains(t, r.Stderr, "icp canister top-up --amount ")
+			after := f.Sim.Counters()
 			for _, m := range []string{"upload_canister_snapshot_metadata", "upload_canister_snapshot_data", "stop_canister", "load_canister_snapshot"} {
 				assert.Equal(t, before.Calls[m], after.Calls[m], "no %s before the refusal", m)
 			}
-			all := append([]string{f.root}, f.children...)
-			assert.Equal(t, allRunning(all...), statuses(t, f.s, all...))
+			all := append([]string{f.Root}, f.Children...)
+			assert.Equal(t, allRunning(all...), fleettest.Statuses(t, f.Sim, all...))
 		})
 	}
 }

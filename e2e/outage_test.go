@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
+	"github.com/canic-backup/canic-backup/internal/simfleet"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -38,32 +40,27 @@ func TestReplicaOutageMidBackup(t *testing.T) {
 			defer func() { _ = s.Close(context.Background()) }()
 			u, err := url.Parse(s.URL())
 			require.NoError(t, err)
-			f := &fleet{s: s, dir: t.TempDir(), root: s.RootCanister().String()}
-			f.cfg = filepath.Join(f.dir, "canic.toml")
-			for _, p := range s.Canisters()[1:] {
-				f.children = append(f.children, p.String())
-			}
 			// Default retry_attempts (8): a call refused by a replica that
 			// is down fails at once, not after polling until poll_timeout
 			// on every attempt. A call in flight when the replica went away
 			// has an unknown outcome and is polled until poll_timeout,
 			// kept short here (default 5m).
-			writeConfig(t, f.cfg, s, icpBinary(t), `poll_timeout = "3s"`)
-			before := digests(t, s, f.children...)
+			f := fleettest.Adopt(t, s, "e2e", simfleet.ConfigOptions{ICPBinary: icpBinary(t), AgentExtra: fleettest.FastRetry(`poll_timeout = "3s"`)})
+			before := fleettest.Digests(t, s, f.Children...)
 
-			out := filepath.Join(f.dir, "backup")
+			out := filepath.Join(f.Dir, "backup")
 			began := time.Now()
-			cmd, stdout, stderr := command(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", env, "--out", out)
+			cmd, stdout, stderr := canic.Command(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", env, "--out", out)
 			require.Eventually(t, func() bool {
 				return s.Counters().Calls["take_canister_snapshot"] > 0
 			}, time.Minute, 2*time.Millisecond, "snapshots start")
 			require.NoError(t, s.Close(ctx), "the replica goes away")
-			r := wait(t, cmd, stdout, stderr)
+			r := fleettest.Wait(t, cmd, stdout, stderr)
 			took := time.Since(began)
 			t.Logf("%s: the failed run took %s", env, took)
 			assert.Less(t, took, time.Minute, "a replica that is down fails the run promptly")
-			assert.Equal(t, 4, r.code, r.String())
-			assert.Contains(t, r.stderr, "backup recover --dir "+out)
+			assert.Equal(t, 4, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "backup recover --dir "+out)
 
 			// The replica comes back where it was, with its state.
 			opts.Addr = u.Host
@@ -73,20 +70,20 @@ func TestReplicaOutageMidBackup(t *testing.T) {
 			s2, err := sim.Start(ctx2, opts)
 			require.NoError(t, err)
 			defer func() { _ = s2.Close(context.Background()) }()
-			f.s = s2
-			st := statuses(t, s2, f.children...)
-			assert.NotEqual(t, allRunning(f.children...), st, "the outage left canisters stopped")
+			f.Sim = s2
+			st := fleettest.Statuses(t, s2, f.Children...)
+			assert.NotEqual(t, allRunning(f.Children...), st, "the outage left canisters stopped")
 
-			r = cli(t, f.dir, nil, "backup", "recover", "--dir", out, "--config", f.cfg, "--env", env)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Equal(t, allRunning(f.children...), statuses(t, s2, f.children...))
+			r = canic.Run(t, f.Dir, nil, "backup", "recover", "--dir", out, "--config", f.Config, "--env", env)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, s2, f.Children...))
 
-			r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", env, "--retry-failed")
-			require.Equal(t, 0, r.code, r.String())
-			r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-			require.Equal(t, 0, r.code, r.String())
-			assert.Equal(t, before, digests(t, s2, f.children...))
-			assert.Equal(t, allRunning(f.children...), statuses(t, s2, f.children...))
+			r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", env, "--retry-failed")
+			require.Equal(t, 0, r.Code, r.String())
+			r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+			require.Equal(t, 0, r.Code, r.String())
+			assert.Equal(t, before, fleettest.Digests(t, s2, f.Children...))
+			assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, s2, f.Children...))
 		})
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"testing"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,18 +22,18 @@ func TestRestoreRunFullSnapshotSlotSaysWhy(t *testing.T) {
 			jpath := prepareRestore(t, f, out, "full", "")
 			j := readRestoreJournal(t, jpath)
 			victim := j.Operations[0].TargetCanister
-			fillSnapshots(t, f.s, victim)
+			fleettest.FillSnapshots(t, f.Sim, victim)
 
 			r := restoreRun(t, f, env, jpath, "execute")
-			require.NotEqual(t, 0, r.code, r.String())
-			assert.Contains(t, r.stderr, "executor: ", r.String())
-			assert.Contains(t, r.stderr, "maximum number of snapshots", r.String())
+			require.NotEqual(t, 0, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "executor: ", r.String())
+			assert.Contains(t, r.Stderr, "maximum number of snapshots", r.String())
 			j = readRestoreJournal(t, jpath)
 			require.NotEmpty(t, j.OperationReceipts)
 			last := j.OperationReceipts[len(j.OperationReceipts)-1]
 			require.NotNil(t, last.Stderr)
 			assert.Contains(t, last.Stderr.Text, "maximum number of snapshots", "the receipt keeps the executor's message")
-			t.Logf("%s stderr: %s", env, r.stderr)
+			t.Logf("%s stderr: %s", env, r.Stderr)
 		})
 	}
 }

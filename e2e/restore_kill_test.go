@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -21,21 +22,21 @@ func TestRestorePluginSIGKILLDuringUploadThenUnclaim(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 4<<20)
 	out, atBackup := backupFleet(t, f, envAgent)
-	mutateAll(t, f.s, atBackup)
+	mutateAll(t, f.Sim, atBackup)
 	jpath := prepareRestore(t, f, out, "restore", "")
 
-	f.s.SetFaults(sim.Faults{UpdateLatency: 100 * time.Millisecond})
-	cmd, stdout, stderr := command(t, f.dir, nil, "restore", "run", "--journal", jpath, "--execute", "--config", f.cfg, "--env", envAgent)
+	f.Sim.SetFaults(sim.Faults{UpdateLatency: 100 * time.Millisecond})
+	cmd, stdout, stderr := canic.Command(t, f.Dir, nil, "restore", "run", "--journal", jpath, "--execute", "--config", f.Config, "--env", envAgent)
 	require.Eventually(t, func() bool {
-		return f.s.Counters().Calls["upload_canister_snapshot_data"] > 0
+		return f.Sim.Counters().Calls["upload_canister_snapshot_data"] > 0
 	}, time.Minute, 5*time.Millisecond, "an upload starts")
-	require.NoError(t, killPID(pluginChild(t, cmd.Process.Pid)))
-	r := wait(t, cmd, stdout, stderr)
-	f.s.SetFaults(sim.Faults{})
+	require.NoError(t, fleettest.KillPID(pluginChild(t, cmd.Process.Pid)))
+	r := fleettest.Wait(t, cmd, stdout, stderr)
+	f.Sim.SetFaults(sim.Faults{})
 
-	require.NotEqual(t, 0, r.code, r.String())
-	assert.Contains(t, r.stderr, `executor "sim-agent": plugin process exited during UploadSnapshot (signal: killed)`)
-	assert.Contains(t, r.stderr, "--unclaim-pending")
+	require.NotEqual(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stderr, `executor "sim-agent": plugin process exited during UploadSnapshot (signal: killed)`)
+	assert.Contains(t, r.Stderr, "--unclaim-pending")
 	j := readRestoreJournal(t, jpath)
 	assert.Equal(t, 0, j.FailedOperations, "an unknown outcome is not a failure")
 	require.Equal(t, 1, j.PendingOperations)
@@ -46,14 +47,14 @@ func TestRestorePluginSIGKILLDuringUploadThenUnclaim(t *testing.T) {
 	}
 
 	r = restoreRun(t, f, envAgent, jpath, "execute")
-	require.NotEqual(t, 0, r.code, "a pending operation blocks --execute: %s", r)
-	assert.Contains(t, r.stderr, "pending")
+	require.NotEqual(t, 0, r.Code, "a pending operation blocks --execute: %s", r)
+	assert.Contains(t, r.Stderr, "pending")
 
 	r = restoreRun(t, f, envAgent, jpath, "unclaim-pending")
-	require.Equal(t, 0, r.code, r.String())
+	require.Equal(t, 0, r.Code, r.String())
 	restoreToCompletion(t, f, envAgent, jpath, 0)
-	assert.Equal(t, atBackup, digests(t, f.s, f.children...))
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }
 
 // TestAgentCycleUnderTransientAndLostResponses: with a fifth of update
@@ -63,17 +64,17 @@ func TestRestorePluginSIGKILLDuringUploadThenUnclaim(t *testing.T) {
 func TestAgentCycleUnderTransientAndLostResponses(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 1<<20)
-	f.s.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 42})
+	f.Sim.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 42})
 	out, atBackup := backupFleet(t, f, envAgent)
-	f.s.SetFaults(sim.Faults{})
-	mutateAll(t, f.s, atBackup)
+	f.Sim.SetFaults(sim.Faults{})
+	mutateAll(t, f.Sim, atBackup)
 	jpath := prepareRestore(t, f, out, "restore", "")
-	f.s.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 43})
+	f.Sim.SetFaults(sim.Faults{TransientRejectRate: 0.2, LostResponseRate: 0.1, Seed: 43})
 	restoreToCompletion(t, f, envAgent, jpath, 0)
-	c := f.s.Counters()
-	f.s.SetFaults(sim.Faults{})
+	c := f.Sim.Counters()
+	f.Sim.SetFaults(sim.Faults{})
 	assert.Positive(t, c.TransientRejects)
 	assert.Positive(t, c.LostResponses)
-	assert.Equal(t, atBackup, digests(t, f.s, f.children...))
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }

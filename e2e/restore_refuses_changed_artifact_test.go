@@ -14,6 +14,7 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/layout"
 	"github.com/canic-backup/canic-backup/core/restore"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -86,7 +87,7 @@ func TestRestoreRunRefusesArtifactChangedAfterApply(t *testing.T) {
 			t.Parallel()
 			f := startFleet(t, 1<<20)
 			out, atBackup := backupFleet(t, f, env)
-			mutateAll(t, f.s, atBackup)
+			mutateAll(t, f.Sim, atBackup)
 			jpath := prepareRestore(t, f, out, "tamper", "")
 			j := readRestoreJournal(t, jpath)
 			up := j.Operations[0]
@@ -96,15 +97,15 @@ func TestRestoreRunRefusesArtifactChangedAfterApply(t *testing.T) {
 			original, err := os.ReadFile(file)
 			require.NoError(t, err)
 			flipByte(t, file)
-			require.Zero(t, simUploadCalls(t, f.s), "a backup uploads nothing")
+			require.Zero(t, simUploadCalls(t, f.Sim), "a backup uploads nothing")
 
 			r := restoreRun(t, f, env, jpath, "execute")
-			assert.Equal(t, 3, r.code, r.String())
-			assert.Contains(t, r.stderr, "file "+file+" differs", "the message names the changed file")
-			assert.Contains(t, r.stderr, jpath, "and the journal")
-			assert.Contains(t, r.stderr, "nothing was uploaded")
-			assert.Zero(t, simUploadCalls(t, f.s), "no upload or load reached the simulator")
-			assert.Equal(t, allRunning(append([]string{f.root}, f.children...)...), statuses(t, f.s, append([]string{f.root}, f.children...)...))
+			assert.Equal(t, 3, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "file "+file+" differs", "the message names the changed file")
+			assert.Contains(t, r.Stderr, jpath, "and the journal")
+			assert.Contains(t, r.Stderr, "nothing was uploaded")
+			assert.Zero(t, simUploadCalls(t, f.Sim), "no upload or load reached the simulator")
+			assert.Equal(t, allRunning(append([]string{f.Root}, f.Children...)...), fleettest.Statuses(t, f.Sim, append([]string{f.Root}, f.Children...)...))
 			j = readRestoreJournal(t, jpath)
 			assert.Equal(t, restore.StateFailed, j.Operations[0].State)
 			assert.Equal(t, []string{restore.ReasonArtifactChecksumMismatch}, j.Operations[0].BlockingReasons)
@@ -119,17 +120,17 @@ func TestRestoreRunRefusesArtifactChangedAfterApply(t *testing.T) {
 			sj.Operations[0].Checksum = other.Checksum
 			require.NoError(t, layout.WriteJSONAtomic(swap, sj))
 			r = restoreRun(t, f, env, swap, "execute")
-			assert.Equal(t, 3, r.code, r.String())
-			assert.Contains(t, r.stderr, "refusing to upload another member's artifact")
-			assert.Zero(t, simUploadCalls(t, f.s))
+			assert.Equal(t, 3, r.Code, r.String())
+			assert.Contains(t, r.Stderr, "refusing to upload another member's artifact")
+			assert.Zero(t, simUploadCalls(t, f.Sim))
 
 			// With the artifact put back, the retried restore completes and
 			// every state is back.
 			r = restoreRun(t, f, env, jpath, "retry-failed")
-			require.Equal(t, 0, r.code, r.String())
+			require.Equal(t, 0, r.Code, r.String())
 			restoreToCompletion(t, f, env, jpath, 0)
-			assert.Positive(t, simUploadCalls(t, f.s))
-			assert.Equal(t, atBackup, digests(t, f.s, f.children...))
+			assert.Positive(t, simUploadCalls(t, f.Sim))
+			assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...))
 		})
 	}
 }

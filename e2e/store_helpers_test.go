@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -27,9 +24,10 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/store/s3store"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/internal/seaweed"
+	"github.com/canic-backup/canic-backup/internal/simfleet"
 	"github.com/canic-backup/canic-backup/sim"
-	"github.com/canic-backup/canic-backup/sim/simtest"
 )
 
 // Names of the stores storeConfig appends to a fleet's canic.toml.
@@ -56,18 +54,8 @@ func weedServer(t *testing.T) *seaweed.Server {
 	weedShare.mu.Lock()
 	defer weedShare.mu.Unlock()
 	if weedShare.srv == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
-		defer cancel()
-		root, err := seaweed.RepoRoot()
-		require.NoError(t, err)
-		bin, err := seaweed.Binary(ctx, root, t.Logf)
-		require.NoError(t, err, "SeaweedFS binary (make weed)")
-		srv, err := seaweed.Start(ctx, bin, seaweed.Options{Logf: t.Logf})
-		require.NoError(t, err)
-		if err := srv.CreateBucket(ctx, e2eBucket); err != nil {
-			srv.Stop()
-			require.NoError(t, err, "create bucket %s", e2eBucket)
-		}
+		srv, err := fleettest.StartWeed(t.Logf, e2eBucket)
+		require.NoError(t, err, "SeaweedFS (make weed)")
 		weedShare.srv = srv
 	}
 	weedShare.users++
@@ -247,7 +235,7 @@ func (p *s3Proxy) parts(phase int, okOnly bool) map[string][]int {
 // "offsite" (a bucket of a real SeaweedFS server, reached through a
 // counting proxy) and "local" (a directory).
 type storeFleet struct {
-	*fleet
+	*fleettest.Fleet
 	weed  *seaweed.Server
 	proxy *s3Proxy
 	// bucket is shared by the tests (SeaweedFS gives every bucket its own
@@ -272,31 +260,13 @@ var prefixSeq atomic.Int32
 // bucket with a fresh prefix and the proxy, and writes the canic.toml with both stores.
 func startStoreFleet(t *testing.T, fl sim.Fleet) *storeFleet {
 	t.Helper()
-	s := simtest.Start(t, sim.Options{Fleet: fl})
-	dir := t.TempDir()
-	f := &fleet{s: s, dir: dir, cfg: filepath.Join(dir, "canic.toml"), root: s.RootCanister().String()}
-	for _, p := range s.Canisters()[1:] {
-		f.children = append(f.children, p.String())
-	}
-	writeConfig(t, f.cfg, s, icpBinary(t))
-
-	sf := &storeFleet{fleet: f, weed: weedServer(t), local: filepath.Join(dir, "store-local"), cache: filepath.Join(dir, "cache")}
+	f := fleettest.Start(t, sim.Options{Fleet: fl}, simfleet.ConfigOptions{ICPBinary: icpBinary(t), AgentExtra: fleettest.FastRetry()})
+	sf := &storeFleet{Fleet: f, weed: weedServer(t), local: filepath.Join(f.Dir, "store-local"), cache: filepath.Join(f.Dir, "cache")}
 	sf.bucket, sf.prefix = e2eBucket, fmt.Sprintf("%s-%d/", t.Name(), prefixSeq.Add(1))
 	sf.proxy = startS3Proxy(t, sf.weed.Endpoint)
-	sf.env = []string{
-		"AWS_ACCESS_KEY_ID=" + sf.weed.AccessKey, "AWS_SECRET_ACCESS_KEY=" + sf.weed.SecretKey,
-		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "no-aws-credentials"),
-		"XDG_CACHE_HOME=" + sf.cache, "CANIC_BACKUP_STORE=", "CANIC_BACKUP_HOST=", "CANIC_BACKUP_LOCK_TTL=",
-	}
-	q := strconv.Quote
-	tables := "\n[stores." + storeOffsite + "]\nkind = \"s3\"\nendpoint = " + q(sf.proxy.URL()) + "\nbucket = " + q(sf.bucket) +
-		"\nprefix = " + q(sf.prefix) + "\nregion = \"us-east-1\"\npath_style = true\npart_size_mib = 5\n" +
-		"\n[stores." + storeLocal + "]\nkind = \"dir\"\npath = " + q(sf.local) + "\n"
-	cfg, err := os.OpenFile(f.cfg, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = cfg.WriteString(tables)
-	require.NoError(t, err)
-	require.NoError(t, cfg.Close())
+	sf.env = fleettest.StoreEnv(sf.weed, f.Dir, sf.cache)
+	f.AppendConfig(t, fleettest.S3StoreTOML(storeOffsite, sf.proxy.URL(), sf.bucket, sf.prefix, 5)+
+		"\n[stores."+storeLocal+"]\nkind = \"dir\"\npath = "+strconv.Quote(sf.local)+"\n")
 	return sf
 }
 
@@ -304,19 +274,18 @@ func startStoreFleet(t *testing.T, fl sim.Fleet) *storeFleet {
 // plus extra.
 func (sf *storeFleet) run(t *testing.T, extra []string, args ...string) result {
 	t.Helper()
-	return cli(t, sf.dir, append(append([]string{}, sf.env...), extra...), args...)
+	return canic.Run(t, sf.Dir, append(append([]string{}, sf.env...), extra...), args...)
 }
 
 // start starts the binary like run; finish it with wait.
-func (sf *storeFleet) start(t *testing.T, extra []string, args ...string) *runningCmd {
+func (sf *storeFleet) start(t *testing.T, extra []string, args ...string) *fleettest.Running {
 	t.Helper()
-	cmd, out, errOut := command(t, sf.dir, append(append([]string{}, sf.env...), extra...), args...)
-	return &runningCmd{cmd: cmd, out: out, errOut: errOut}
+	return canic.Start(t, sf.Dir, append(append([]string{}, sf.env...), extra...), args...)
 }
 
 // createArgs are `backup create --store offsite` through the agent executor.
 func (sf *storeFleet) createArgs(extra ...string) []string {
-	return append([]string{"backup", "create", "--config", sf.cfg, "--env", envAgent, "--store", storeOffsite}, extra...)
+	return append([]string{"backup", "create", "--config", sf.Config, "--env", envAgent, "--store", storeOffsite}, extra...)
 }
 
 // direct opens the bucket straight (not through the proxy) with the
@@ -411,27 +380,6 @@ type serverUpload struct {
 	Parts []int
 }
 
-// stagingDirs lists the staging directories of store under the fleet's
-// cache dir.
-func (sf *storeFleet) stagingDirs(t *testing.T, cache, storeName string) []string {
-	t.Helper()
-	m, err := filepath.Glob(filepath.Join(cache, "canic-backup", "staging", storeName, "*"))
-	require.NoError(t, err)
-	return m
-}
-
-// runningCmd is a started binary.
-type runningCmd struct {
-	cmd         *exec.Cmd
-	out, errOut *bytes.Buffer
-}
-
-// wait waits for it (see wait).
-func (rc *runningCmd) wait(t *testing.T) result {
-	t.Helper()
-	return wait(t, rc.cmd, rc.out, rc.errOut)
-}
-
 // publishedRe matches the line a published backup prints:
 // `published NAME to STORE (N objects, X MiB in Ys, Z MiB/s)`.
 var publishedRe = regexp.MustCompile(`published (\S+) to (\S+) \((\d+) objects, ([\d.]+) MiB in ([^,]+), ([\d.]+) MiB/s\)`)
@@ -440,7 +388,7 @@ var publishedRe = regexp.MustCompile(`published (\S+) to (\S+) \((\d+) objects, 
 // backup's name and object count.
 func published(t *testing.T, r result) (string, int) {
 	t.Helper()
-	m := publishedRe.FindStringSubmatch(r.stdout + r.stderr)
+	m := publishedRe.FindStringSubmatch(r.Stdout + r.Stderr)
 	require.NotNil(t, m, "no published line: %s", r)
 	n, err := strconv.Atoi(m[3])
 	require.NoError(t, err)

@@ -13,10 +13,11 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/archive"
 	"github.com/canic-backup/canic-backup/core/store"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue11TwoHostsContendForFleetLock: two `backup create --store
+// TestTwoHostsContendForFleetLease: two `backup create --store
 // offsite` processes of one fleet, started together with the host
 // identities host-a and host-b (each with its own cache directory, as on
 // two machines), contend for the fleet's lease lock in the bucket: exactly
@@ -25,26 +26,26 @@ import (
 // canister runs. Then a lease left by a host-x whose expiry passed is
 // taken over by the next create (its store named by $CANIC_BACKUP_STORE),
 // which logs the takeover naming host-x.
-func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
+func TestTwoHostsContendForFleetLease(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 3, Depth: 1, Size: 1 << 20, Seed: 5})
 	// Slow update calls so the two runs overlap by seconds.
-	f.s.SetFaults(sim.Faults{UpdateLatency: 300 * time.Millisecond})
+	f.Sim.SetFaults(sim.Faults{UpdateLatency: 300 * time.Millisecond})
 
 	hosts := []string{"host-a", "host-b"}
-	runs := make([]*runningCmd, len(hosts))
+	runs := make([]*fleettest.Running, len(hosts))
 	for i, h := range hosts {
-		runs[i] = f.start(t, []string{"CANIC_BACKUP_HOST=" + h, "XDG_CACHE_HOME=" + filepath.Join(f.dir, "cache-"+h)}, f.createArgs()...)
+		runs[i] = f.start(t, []string{"CANIC_BACKUP_HOST=" + h, "XDG_CACHE_HOME=" + filepath.Join(f.Dir, "cache-"+h)}, f.createArgs()...)
 	}
 	results := make([]result, len(hosts))
 	for i, rc := range runs {
-		results[i] = rc.wait(t)
+		results[i] = rc.Wait(t)
 	}
-	f.s.SetFaults(sim.Faults{})
+	f.Sim.SetFaults(sim.Faults{})
 
 	winner, loser := -1, -1
 	for i, r := range results {
-		if r.code == 0 {
+		if r.Code == 0 {
 			require.Equal(t, -1, winner, "both runs succeeded:\n%s\n%s", results[0], results[1])
 			winner = i
 		} else {
@@ -55,17 +56,17 @@ func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
 	require.NotEqual(t, -1, loser)
 	name, _ := published(t, results[winner])
 	lr := results[loser]
-	assert.Equal(t, 1, lr.code, lr.String())
-	holder := regexp.MustCompile(`host ` + regexp.QuoteMeta(hosts[winner]) + ` pid ` + strconv.Itoa(runs[winner].cmd.Process.Pid) +
+	assert.Equal(t, 1, lr.Code, lr.String())
+	holder := regexp.MustCompile(`host ` + regexp.QuoteMeta(hosts[winner]) + ` pid ` + strconv.Itoa(runs[winner].Cmd.Process.Pid) +
 		` since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d`)
-	assert.Regexp(t, holder, lr.stderr, "the refusal names the holder's host, pid and start time")
-	assert.NotContains(t, lr.stdout+lr.stderr, "published")
-	assert.Empty(t, f.stagingDirs(t, filepath.Join(f.dir, "cache-"+hosts[loser]), storeOffsite), "the refused run staged nothing")
+	assert.Regexp(t, holder, lr.Stderr, "the refusal names the holder's host, pid and start time")
+	assert.NotContains(t, lr.Stdout+lr.Stderr, "published")
+	assert.Empty(t, fleettest.StagingDirs(t, filepath.Join(f.Dir, "cache-"+hosts[loser]), storeOffsite), "the refused run staged nothing")
 
 	inBucket := f.backupsInBucket(t)
 	require.Len(t, inBucket, 1, "%v", inBucket)
 	assert.True(t, inBucket[name].HasManifest)
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 
 	// A lease of host-x that expired an hour ago is taken over.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -75,11 +76,11 @@ func TestIssue11TwoHostsContendForFleetLock(t *testing.T) {
 	require.NoError(t, err)
 	// This run names its store through the environment variable.
 	r := f.run(t, []string{"CANIC_BACKUP_HOST=host-c", "CANIC_BACKUP_STORE=" + storeOffsite},
-		"backup", "create", "--config", f.cfg, "--env", envAgent)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Regexp(t, `took over expired lock .*held by host host-x pid 4242 since `, r.stderr)
+		"backup", "create", "--config", f.Config, "--env", envAgent)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Regexp(t, `took over expired lock .*held by host host-x pid 4242 since `, r.Stderr)
 	second, _ := published(t, r)
 	assert.NotEqual(t, name, second)
 	assert.Len(t, f.backupsInBucket(t), 2)
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 }

@@ -14,10 +14,11 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/store"
 	"github.com/canic-backup/canic-backup/core/wire"
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue11KilledMultipartUploadResumes: `backup create --store offsite`
+// TestKilledMultipartUploadResumes: `backup create --store offsite`
 // of a fleet whose artifacts take several 5 MiB parts is SIGKILLed (kill
 // point store.part-uploaded in the main process) after its third part
 // upload, mid-publish. Its lease (default 2 min TTL) is still unexpired,
@@ -29,19 +30,19 @@ import (
 // (listed from the server once the killed client's last requests settled;
 // none that the proxy saw finish before the kill), no canister is left
 // stopped, and the bucket's backup verifies.
-func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
+func TestKilledMultipartUploadResumes(t *testing.T) {
 	t.Parallel()
 	f := startStoreFleet(t, sim.Fleet{Name: "e2e", Children: 2, Depth: 1, Size: 32 << 20, Seed: 11})
-	atBackup := digests(t, f.s, f.children...)
+	atBackup := fleettest.Digests(t, f.Sim, f.Children...)
 
 	f.proxy.setPhase(1)
 	rc := f.start(t, []string{"CANIC_BACKUP_KILLPOINT=main/store.part-uploaded:3"}, f.createArgs()...)
-	r := rc.wait(t)
-	require.True(t, killedBySIGKILL(rc.cmd.ProcessState), "killed at the kill point: %s", r)
+	r := rc.Wait(t)
+	require.True(t, fleettest.KilledBySIGKILL(rc.Cmd.ProcessState), "killed at the kill point: %s", r)
 	f.proxy.setPhase(2)
 
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "the run finished before publishing")
-	staging := f.stagingDirs(t, f.cache, storeOffsite)
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "the run finished before publishing")
+	staging := fleettest.StagingDirs(t, f.cache, storeOffsite)
 	require.Len(t, staging, 1, "the killed run's staging directory is left")
 	name := filepath.Base(staging[0])
 	for n, b := range f.backupsInBucket(t) {
@@ -67,19 +68,19 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	require.NoError(t, err)
 	var held store.LeaseRecord
 	require.NoError(t, wire.Unmarshal(raw, &held))
-	assert.Equal(t, rc.cmd.Process.Pid, held.PID)
+	assert.Equal(t, rc.Cmd.Process.Pid, held.PID)
 	assert.False(t, held.Released)
 	expires, err := time.Parse(time.RFC3339Nano, held.ExpiresAt)
 	require.NoError(t, err)
 	require.True(t, time.Now().Before(expires), "the dead run's lease is still unexpired (%s)", held.ExpiresAt)
 
-	r = f.run(t, nil, "backup", "resume", "--config", f.cfg, "--env", envAgent, "--store", storeOffsite, "--backup", name)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Contains(t, r.stderr, "took over lock of a run that no longer exists")
-	assert.Contains(t, r.stderr, "pid "+strconv.Itoa(rc.cmd.Process.Pid))
+	r = f.run(t, nil, "backup", "resume", "--config", f.Config, "--env", envAgent, "--store", storeOffsite, "--backup", name)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Contains(t, r.Stderr, "took over lock of a run that no longer exists")
+	assert.Contains(t, r.Stderr, "pid "+strconv.Itoa(rc.Cmd.Process.Pid))
 	got, _ := published(t, r)
 	assert.Equal(t, name, got)
-	assert.Empty(t, f.stagingDirs(t, f.cache, storeOffsite), "the staging directory is removed once published")
+	assert.Empty(t, fleettest.StagingDirs(t, f.cache, storeOffsite), "the staging directory is removed once published")
 
 	sent2 := f.proxy.parts(2, false)
 	t.Logf("parts on the server after the kill %v; parts sent by the resume %v", onServer, sent2)
@@ -110,11 +111,11 @@ func TestIssue11KilledMultipartUploadResumes(t *testing.T) {
 	inBucket := f.backupsInBucket(t)
 	require.Len(t, inBucket, 1)
 	assert.True(t, inBucket[name].HasManifest)
-	assert.Equal(t, atBackup, digests(t, f.s, f.children...))
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...))
+	assert.Equal(t, atBackup, fleettest.Digests(t, f.Sim, f.Children...))
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...))
 
-	r = f.run(t, nil, "backup", "verify", "--config", f.cfg, "--store", storeOffsite, "--backup", name)
-	require.Equal(t, 0, r.code, r.String())
+	r = f.run(t, nil, "backup", "verify", "--config", f.Config, "--store", storeOffsite, "--backup", name)
+	require.Equal(t, 0, r.Code, r.String())
 }
 
 // partSize is the offsite store's part_size_mib in bytes.

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/canic-backup/canic-backup/config"
+	"github.com/canic-backup/canic-backup/internal/simfleet"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
@@ -106,23 +106,8 @@ func configShow(c *cli.Context, e env) error {
 	return err
 }
 
-// simConfigTOML is the canic.toml `sim start` writes beside sim.json:
-// environment "sim" (the agent driver) and "sim-icp" (the dfx driver in
-// its icp flavor), both signing with the simulator's controller PEM (its
-// path; the key itself stays in its file).
+// simConfigTOML is the canic.toml `sim start` writes beside sim.json
+// (internal/simfleet, shared with the demo and the tests).
 func simConfigTOML(info sim.Info, fleet string) string {
-	q := strconv.Quote
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by `canic-backup sim start` for the simulator at %s.\n", info.URL)
-	b.WriteString("# Use it with: canic-backup backup create --config THIS_FILE --env sim\n")
-	b.WriteString("version = 1\ndefault_environment = \"sim\"\n")
-	for _, env := range [][2]string{{"sim", "sim-agent"}, {"sim-icp", "sim-icp"}} {
-		fmt.Fprintf(&b, "\n[environments.%s]\nnetwork = \"local\"\nroot = %s\nexecutor = %s\nfleet = %s\n",
-			env[0], q(info.RootCanisterID), q(env[1]), q(fleet))
-	}
-	fmt.Fprintf(&b, "\n[executors.sim-agent]\ndriver = \"agent\"\nurl = %s\nroot_key = %s\nidentity_pem = %s\n",
-		q(info.URL), q(info.RootKeyHex), q(info.ControllerPEM))
-	fmt.Fprintf(&b, "\n[executors.sim-icp]\ndriver = \"dfx\"\nflavor = \"icp\"\nnetwork = %s\nroot_key = %s\nidentity_pem = %s\n",
-		q(info.URL), q(info.RootKeyHex), q(info.ControllerPEM))
-	return b.String()
+	return simfleet.ConfigTOML(info, fleet, simfleet.ConfigOptions{})
 }

@@ -15,11 +15,13 @@ import (
 
 	"github.com/canic-backup/canic-backup/core/wire"
 	"github.com/canic-backup/canic-backup/driver/dfx/dfxtest"
+	"github.com/canic-backup/canic-backup/internal/demo"
+	"github.com/canic-backup/canic-backup/sim/replica"
 )
 
 // runDemoBinary runs the built canic-backup binary's demo as a subprocess
 // with extra environment vars and decodes its --json report.
-func runDemoBinary(t *testing.T, vars []string, args ...string) demoReport {
+func runDemoBinary(t *testing.T, vars []string, args ...string) demo.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -28,7 +30,7 @@ func runDemoBinary(t *testing.T, vars []string, args ...string) demoReport {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
-	var r demoReport
+	var r demo.Report
 	require.NoError(t, wire.Unmarshal(stdout.Bytes(), &r), stdout.String())
 	return r
 }
@@ -36,7 +38,7 @@ func runDemoBinary(t *testing.T, vars []string, args ...string) demoReport {
 // requireDemoRestored checks a successful report: the backup verified,
 // every step ran, and every canister was changed and then restored to its
 // backup-time digest.
-func requireDemoRestored(t *testing.T, r demoReport, executor string, canisters int) {
+func requireDemoRestored(t *testing.T, r demo.Report, executor string, canisters int) {
 	t.Helper()
 	assert.True(t, r.OK, "report: %+v", r)
 	assert.Nil(t, r.Error)
@@ -62,7 +64,7 @@ func TestDemoBinaryJSON(t *testing.T) {
 	start := time.Now()
 	r := runDemoBinary(t, nil, "--dir", dir)
 	t.Logf("demo (agent, 3 x 4 MiB) took %s, report total %d ms", time.Since(start), r.TotalMillis)
-	requireDemoRestored(t, r, demoExecutorAgent, 3)
+	requireDemoRestored(t, r, demo.ExecutorAgent, 3)
 	assert.True(t, r.Kept)
 	assert.Equal(t, dir, r.Paths.Dir)
 	for _, p := range []string{r.Paths.Config, r.Paths.Manifest, r.Paths.BackupJournal, r.Paths.DownloadJournal,
@@ -83,7 +85,7 @@ func TestDemoDFXExecutor(t *testing.T) {
 	icp := dfxtest.ICPBinary(t)
 	r := runDemoBinary(t, []string{"CANIC_ICP_BIN=" + icp}, "--executor", "dfx", "--dir", filepath.Join(t.TempDir(), "d"),
 		"--children", "2", "--size", "1MiB")
-	requireDemoRestored(t, r, demoExecutorDFX, 2)
+	requireDemoRestored(t, r, demo.ExecutorDFX, 2)
 	cfg, err := os.ReadFile(r.Paths.Config)
 	require.NoError(t, err)
 	assert.Contains(t, string(cfg), icp)
@@ -136,11 +138,16 @@ func TestDemoBadInput(t *testing.T) {
 
 // TestDemoFormatting covers the small renderers.
 func TestDemoFormatting(t *testing.T) {
-	assert.Equal(t, "4 MiB", demoBytes(4<<20))
-	assert.Equal(t, "64 KiB", demoBytes(64<<10))
-	assert.Equal(t, "1 GiB", demoBytes(1<<30))
-	assert.Equal(t, "1000 bytes", demoBytes(1000))
+	assert.Equal(t, "4 MiB", demo.FormatBytes(4<<20))
+	assert.Equal(t, "64 KiB", demo.FormatBytes(64<<10))
+	assert.Equal(t, "1 GiB", demo.FormatBytes(1<<30))
+	assert.Equal(t, "1000 bytes", demo.FormatBytes(1000))
 	assert.Equal(t, "0.42s", demoDuration(420*time.Millisecond))
 	assert.Equal(t, "12.3s", demoDuration(12300*time.Millisecond))
 	assert.Equal(t, "0123456789ab", demoShort("0123456789abcdef"))
+}
+
+// replicaCall is an update call of the simulator's built-in application.
+func replicaCall(sender, canister []byte, method string, arg []byte) replica.Call {
+	return replica.Call{Sender: sender, Canister: canister, Method: method, Arg: arg, Kind: replica.Update}
 }

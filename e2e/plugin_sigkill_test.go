@@ -11,35 +11,36 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canic-backup/canic-backup/internal/fleettest"
 	"github.com/canic-backup/canic-backup/sim"
 )
 
-// TestIssue4PluginSIGKILLDuringDownload: the agent driver's plugin process
+// TestPluginSIGKILLDuringDownloadResumes: the agent driver's plugin process
 // (the binary re-executed as `plugin-serve`) is killed with a real SIGKILL
 // while it downloads a snapshot (the simulator's latency keeps the
 // download in flight). The run fails naming the executor and the method,
 // the journal records it, no canister is left stopped, and `backup resume
 // --retry-failed` completes a backup that verifies.
-func TestIssue4PluginSIGKILLDuringDownload(t *testing.T) {
+func TestPluginSIGKILLDuringDownloadResumes(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, 4<<20)
-	before := digests(t, f.s, f.children...)
-	f.s.SetFaults(sim.Faults{UpdateLatency: 100 * time.Millisecond})
+	before := fleettest.Digests(t, f.Sim, f.Children...)
+	f.Sim.SetFaults(sim.Faults{UpdateLatency: 100 * time.Millisecond})
 
-	out := filepath.Join(f.dir, "backup")
-	cmd, stdout, stderr := command(t, f.dir, nil, "backup", "create", "--config", f.cfg, "--env", envAgent, "--out", out)
+	out := filepath.Join(f.Dir, "backup")
+	cmd, stdout, stderr := canic.Command(t, f.Dir, nil, "backup", "create", "--config", f.Config, "--env", envAgent, "--out", out)
 	require.Eventually(t, func() bool {
-		return f.s.Counters().Calls["read_canister_snapshot_data"] > 0
+		return f.Sim.Counters().Calls["read_canister_snapshot_data"] > 0
 	}, time.Minute, 5*time.Millisecond, "a download starts")
 	pid := pluginChild(t, cmd.Process.Pid)
-	require.NoError(t, killPID(pid))
-	r := wait(t, cmd, stdout, stderr)
-	f.s.SetFaults(sim.Faults{})
+	require.NoError(t, fleettest.KillPID(pid))
+	r := fleettest.Wait(t, cmd, stdout, stderr)
+	f.Sim.SetFaults(sim.Faults{})
 
-	require.NotEqual(t, 0, r.code, r.String())
+	require.NotEqual(t, 0, r.Code, r.String())
 	const died = `executor "sim-agent": plugin process exited during DownloadSnapshot (signal: killed)`
-	assert.Contains(t, r.stderr, died)
-	assert.Contains(t, r.stderr, "backup resume --dir "+out)
+	assert.Contains(t, r.Stderr, died)
+	assert.Contains(t, r.Stderr, "backup resume --dir "+out)
 	j := readExecutionJournal(t, out)
 	var reasons []string
 	for _, rc := range j.OperationReceipts {
@@ -54,14 +55,14 @@ func TestIssue4PluginSIGKILLDuringDownload(t *testing.T) {
 		assert.Contains(t, reason, "download-snapshot: ")
 		assert.Contains(t, reason, died)
 	}
-	assert.Equal(t, allRunning(f.children...), statuses(t, f.s, f.children...), "no canister is left stopped")
+	assert.Equal(t, allRunning(f.Children...), fleettest.Statuses(t, f.Sim, f.Children...), "no canister is left stopped")
 
-	r = cli(t, f.dir, nil, "backup", "resume", "--dir", out, "--config", f.cfg, "--env", envAgent, "--retry-failed")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Regexp(t, `resume\s+complete`, r.stdout)
-	r = cli(t, f.dir, nil, "backup", "verify", "--dir", out)
-	require.Equal(t, 0, r.code, r.String())
-	assert.Equal(t, before, digests(t, f.s, f.children...))
+	r = canic.Run(t, f.Dir, nil, "backup", "resume", "--dir", out, "--config", f.Config, "--env", envAgent, "--retry-failed")
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Regexp(t, `resume\s+complete`, r.Stdout)
+	r = canic.Run(t, f.Dir, nil, "backup", "verify", "--dir", out)
+	require.Equal(t, 0, r.Code, r.String())
+	assert.Equal(t, before, fleettest.Digests(t, f.Sim, f.Children...))
 }
 
 // pluginChild finds the `plugin-serve` child process of parent in /proc.
