@@ -61,7 +61,12 @@ func (r *run) loopConcurrent(ctx context.Context) (*Response, error) {
 		if writeErr == nil {
 			if err := r.finishBatch(recorded, outcomes); err != nil {
 				writeErr = err
-			} else {
+			} else if ctx.Err() == nil {
+				// A run cancelled meanwhile (a signal while a kill point
+				// paused, or during the write) starts nothing more: the
+				// admitted operations stay pending on disk, and the exit
+				// restart records the interruption on them instead of
+				// failing them with the cancelled context.
 				r.startWorkers(ctx, admitted, inflight, results)
 			}
 		}
