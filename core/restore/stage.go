@@ -133,7 +133,7 @@ func (c *copier) entry(f *os.File, src, dst, rel string, isFile *bool) error {
 	case info.IsDir():
 		return c.dir(f, src, dst, rel)
 	}
-	return &checksum.EntryError{Path: src, Kind: entryKind(info.Mode())}
+	return checksum.NewEntryError(src, info.Mode())
 }
 
 func (c *copier) file(f *os.File, src, dst, rel string) error {
@@ -198,18 +198,4 @@ func (r readerOnly) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return r.r.Read(p)
-}
-
-func entryKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeSymlink != 0:
-		return "symbolic link"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	case m&os.ModeDevice != 0:
-		return "device"
-	}
-	return strings.TrimSpace("special file " + m.Type().String())
 }

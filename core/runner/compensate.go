@@ -77,20 +77,7 @@ func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecut
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cctx, cancel := compensationContext(ctx)
-	defer cancel()
-	var restarted, stuck []string
-	var startErr error
-	for _, id := range ids {
-		if err := r.exec.StartCanister(cctx, id); err != nil {
-			stuck = append(stuck, id)
-			startErr = errors.Join(startErr, err)
-			continue
-		}
-		restarted = append(restarted, id)
-		r.noteRestart(id, r.cfg.now())
-		r.emit(Event{Type: EventCanisterRestarted, Target: id})
-	}
+	restarted, stuck, startErr := r.startAll(ctx, ids)
 	if len(restarted) > 0 {
 		op := r.journal.Operation(failed.Sequence)
 		for _, id := range restarted {
@@ -107,6 +94,26 @@ func (r *run) restartCanisters(ctx context.Context, failed *journal.BackupExecut
 		return restarted, &RestartError{CanisterIDs: stuck, Err: startErr}
 	}
 	return restarted, nil
+}
+
+// startAll starts ids under the compensation context (not cancelled with
+// ctx, bounded, cut short by a second interrupt), noting and announcing
+// each restart; it returns the canisters started, those that could not be,
+// and their joined errors.
+func (r *run) startAll(ctx context.Context, ids []string) (started, stuck []string, startErr error) {
+	cctx, cancel := compensationContext(ctx)
+	defer cancel()
+	for _, id := range ids {
+		if err := r.exec.StartCanister(cctx, id); err != nil {
+			stuck = append(stuck, id)
+			startErr = errors.Join(startErr, err)
+			continue
+		}
+		started = append(started, id)
+		r.noteRestart(id, r.cfg.now())
+		r.emit(Event{Type: EventCanisterRestarted, Target: id})
+	}
+	return started, stuck, startErr
 }
 
 // restartedCanisters returns the canisters op's reasons mark as restarted.

@@ -163,6 +163,18 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // The operation is returned even when the write fails (the in-memory
 // journal holds the failure); nil means no operation could be recorded.
 func (r *run) recordInterrupt(cause error) (*journal.BackupExecutionJournalOperation, error) {
+	pending, err := r.failPending(InterruptedReasonPrefix+causeText(cause), "interruption")
+	if err != nil {
+		return nil, err
+	}
+	r.executed = append(r.executed, executed(pending, OutcomeFailed))
+	return r.journal.Operation(pending.Sequence), r.store.writeExecution(r.journal)
+}
+
+// failPending records, in memory, the pending operation (or the next ready
+// one, marked pending first) as failed with reason, and returns the
+// operation as it was before; what names the record in an error.
+func (r *run) failPending(reason, what string) (*journal.BackupExecutionJournalOperation, error) {
 	var op *journal.BackupExecutionJournalOperation
 	for i := range r.journal.Operations {
 		if r.journal.Operations[i].State == journal.StatePending {
@@ -183,12 +195,10 @@ func (r *run) recordInterrupt(cause error) (*journal.BackupExecutionJournalOpera
 	seq := op.Sequence
 	pending := r.journal.Operation(seq).Clone()
 	at := r.cfg.marker()
-	reason := InterruptedReasonPrefix + causeText(cause)
 	if err := r.journal.RecordOperationReceipt(journal.FailedReceipt(r.journal, &pending, &at, reason)); err != nil {
-		return nil, fmt.Errorf("record interruption of operation %d: %w", seq, err)
+		return nil, fmt.Errorf("record %s of operation %d: %w", what, seq, err)
 	}
-	r.executed = append(r.executed, executed(&pending, OutcomeFailed))
-	return r.journal.Operation(seq), r.store.writeExecution(r.journal)
+	return &pending, nil
 }
 
 // causeText is the cause of an interruption as one short line.
@@ -210,20 +220,7 @@ func causeText(err error) string {
 
 // startUnrecorded starts ids without a journal to record it in.
 func (r *run) startUnrecorded(ctx context.Context, ids []string) error {
-	cctx, cancel := compensationContext(ctx)
-	defer cancel()
-	var started, stuck []string
-	var startErr error
-	for _, id := range ids {
-		if err := r.exec.StartCanister(cctx, id); err != nil {
-			stuck = append(stuck, id)
-			startErr = errors.Join(startErr, err)
-			continue
-		}
-		started = append(started, id)
-		r.noteRestart(id, r.cfg.now())
-		r.emit(Event{Type: EventCanisterRestarted, Target: id})
-	}
+	started, stuck, startErr := r.startAll(ctx, ids)
 	var err error
 	if len(started) > 0 {
 		err = &UnrecordedRestartError{CanisterIDs: started, Err: errors.New("no operation to record the restart on")}

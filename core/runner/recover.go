@@ -166,31 +166,12 @@ func (r *run) recordRunning(failed *journal.BackupExecutionJournalOperation, ids
 // interrupt records the pending operation (or, without one, the next ready
 // one) as failed with RecoveredReason and persists the journal.
 func (r *run) interrupt() (*journal.BackupExecutionJournalOperation, error) {
-	var op *journal.BackupExecutionJournalOperation
-	for i := range r.journal.Operations {
-		if r.journal.Operations[i].State == journal.StatePending {
-			op = &r.journal.Operations[i]
-			break
-		}
-	}
-	if op == nil {
-		op = r.journal.NextReadyOperation()
-		if op == nil {
-			return nil, ErrNoReadyOperation
-		}
-		at := r.cfg.marker()
-		if err := r.journal.MarkOperationPendingAt(op.Sequence, &at); err != nil {
-			return nil, err
-		}
-	}
-	seq := op.Sequence
-	pending := r.journal.Operation(seq).Clone()
-	at := r.cfg.marker()
-	if err := r.journal.RecordOperationReceipt(journal.FailedReceipt(r.journal, &pending, &at, RecoveredReason)); err != nil {
-		return nil, fmt.Errorf("record recovery of operation %d: %w", seq, err)
+	pending, err := r.failPending(RecoveredReason, "recovery")
+	if err != nil {
+		return nil, err
 	}
 	if err := r.store.writeExecution(r.journal); err != nil {
 		return nil, err
 	}
-	return r.journal.Operation(seq), nil
+	return r.journal.Operation(pending.Sequence), nil
 }
